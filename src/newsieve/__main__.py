@@ -1,0 +1,5 @@
+import sys
+
+from newsieve.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``newsieve`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,282 @@
+"""The filter pipeline: decode → extract → detect → clean → score, into one ``Verdict``.
+
+``Sieve`` compiles rules and builds detectors once; ``Sieve.clean`` is then a pure function
+of its input, safe to call from many threads. ``clean()`` uses a shared default ``Sieve``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from newsieve.exceptions import EmptyInput, InputTooLarge, RulesError
+
+from . import decode as _decode
+from . import extract as _extract
+from . import score as _score
+from .base import Detector, FilterConfig
+from .detectors import DETECTORS
+from .rules import Rules, load_rules
+from .types import Document, Flag, Meta, Span, Verdict
+
+__all__ = ["SiteRules", "Sieve", "clean"]
+
+_META_KEYS = ("author", "editor", "source", "published_at")
+# What is left of a paragraph after a removal and is not text: separators, bullets, pipes.
+_LEFTOVER = re.compile(r"^[\s|│丨\-—_·•:：,，;；、.。!?！？#*>»]+$")
+_EDGE = " \t\u3000|│丨"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRules:
+    """Per-site decisions of moderators, applied from the next page on.
+
+    ``allow``: texts that must stay on this site (a span whose text contains one is dropped
+    from the removals). ``deny``: ``(text, label)`` pairs removed wherever they occur.
+    """
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class _Merged:
+    start: int
+    end: int
+    spans: list[Span] = field(default_factory=list)
+
+
+def _build_detectors(rules: Rules, config: FilterConfig) -> list[Detector]:
+    out: list[Detector] = []
+    for path in DETECTORS:
+        module_name, _, cls_name = path.partition(":")
+        cls = getattr(importlib.import_module(module_name), cls_name)
+        det = cls(rules, config)
+        if det.name in config.disabled_detectors:
+            continue
+        if not isinstance(det, Detector):
+            raise RulesError(f"{path} is not a Detector (needs name, version and detect())")
+        out.append(det)
+    return out
+
+
+class Sieve:
+    """Compiled rules and detectors. Build once, call ``clean`` many times."""
+
+    def __init__(self, config: FilterConfig | None = None, rules: Rules | None = None) -> None:
+        self.config = config or FilterConfig()
+        self.rules = rules if rules is not None else load_rules(self.config.rules_dirs)
+        self.detectors = _build_detectors(self.rules, self.config)
+        self.detector_ids = [f"{d.name}@{d.version}" for d in self.detectors]
+
+    # -- stages -----------------------------------------------------------------------------
+    def document(
+        self,
+        data: bytes | str,
+        *,
+        content_type: str | None = None,
+        charset: str | None = None,
+        url: str | None = None,
+    ) -> Document:
+        """Decode and extract, without detection: what the detectors will see."""
+        size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+        if size > self.config.max_input_bytes:
+            raise InputTooLarge(size, self.config.max_input_bytes)
+        decoded = _decode.decode(data, charset=charset, content_type=content_type)
+        if not decoded.text.strip():
+            raise EmptyInput("the input is empty")
+        is_html = _decode.looks_like_html(decoded.text, content_type)
+        if is_html:
+            doc = _extract.extract_html(decoded.text, url=url)
+        else:
+            doc = _extract.extract_text(decoded.text, url=url)
+        doc.charset = decoded.charset
+        doc.content_type = "text/html" if is_html else "text/plain"
+        if not doc.text.strip():
+            raise EmptyInput("no text could be extracted from the input")
+        return doc
+
+    def detect(self, doc: Document) -> tuple[list[Span], list[Flag]]:
+        spans: list[Span] = []
+        flags: list[Flag] = []
+        for det in self.detectors:
+            tag = f"{det.name}@{det.version}"
+            for finding in det.detect(doc):
+                if not finding.detector:
+                    finding.detector = tag
+                if isinstance(finding, Span):
+                    spans.append(finding)
+                else:
+                    flags.append(finding)
+        return spans, flags
+
+    def clean(
+        self,
+        data: bytes | str,
+        *,
+        content_type: str | None = None,
+        charset: str | None = None,
+        url: str | None = None,
+        site_rules: SiteRules | None = None,
+    ) -> Verdict:
+        doc = self.document(data, content_type=content_type, charset=charset, url=url)
+        return self.judge(doc, site_rules=site_rules)
+
+    def judge(self, doc: Document, *, site_rules: SiteRules | None = None) -> Verdict:
+        spans, flags = self.detect(doc)
+        if site_rules is not None:
+            spans = _apply_site_rules(doc, spans, site_rules)
+        spans = _dedupe(spans)
+        meta = _collect_meta(doc, spans)
+        paragraphs = _cleaned_paragraphs(doc, spans)
+        text = "\n".join(paragraphs)
+        spam_score, action, reasons = _score.score(doc, spans, flags, paragraphs, self.config)
+        return Verdict(
+            title=doc.title,
+            text=text,
+            paragraphs=paragraphs,
+            meta=meta,
+            removed=spans,
+            flags=flags,
+            spam_score=round(spam_score, 4),
+            action=action,
+            reasons=reasons,
+            original_text=doc.text,
+            content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            detectors=list(self.detector_ids),
+        )
+
+
+# -- merging and cleaning -------------------------------------------------------------------
+
+
+def _dedupe(spans: Iterable[Span]) -> list[Span]:
+    """Drop exact repeats and spans wholly inside a span of the same label; sort by offset."""
+    ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), -s.confidence))
+    out: list[Span] = []
+    for span in ordered:
+        if any(
+            o.label == span.label and o.start <= span.start and span.end <= o.end
+            for o in out[-8:]
+        ):
+            continue
+        out.append(span)
+    return out
+
+
+def _apply_site_rules(doc: Document, spans: list[Span], rules: SiteRules) -> list[Span]:
+    kept = [s for s in spans if not any(a and a in s.text for a in rules.allow)]
+    for text, label in rules.deny:
+        if not text:
+            continue
+        start = doc.text.find(text)
+        while start != -1:
+            kept.append(
+                Span(
+                    label=label,
+                    reason="site.deny",
+                    start=start,
+                    end=start + len(text),
+                    text=text,
+                    confidence=1.0,
+                    evidence={"rule": "site deny list"},
+                    detector="site-rules@1",
+                )
+            )
+            start = doc.text.find(text, start + len(text))
+    return kept
+
+
+def _union(spans: Sequence[Span]) -> list[tuple[int, int]]:
+    ranges = sorted((s.start, s.end) for s in spans)
+    out: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _cleaned_paragraphs(doc: Document, spans: Sequence[Span]) -> list[str]:
+    removed = _union(spans)
+    out: list[str] = []
+    i = 0
+    for block in doc.blocks:
+        if block.kind == "tail" or block.kind == "title":
+            continue  # a tail block is outside the article: kept only to be labeled
+        while i < len(removed) and removed[i][1] <= block.start:
+            i += 1
+        pieces: list[str] = []
+        pos = block.start
+        j = i
+        while j < len(removed) and removed[j][0] < block.end:
+            r_start, r_end = removed[j]
+            if r_start > pos:
+                pieces.append(doc.text[pos:r_start])
+            pos = max(pos, r_end)
+            j += 1
+        if pos < block.end:
+            pieces.append(doc.text[pos : block.end])
+        if len(pieces) == 1 and pos == block.start:
+            text = pieces[0].strip()
+        else:
+            text = "".join(pieces).strip(_EDGE + "\n")
+        if text and not _LEFTOVER.match(text):
+            out.append(text)
+    return out
+
+
+def _collect_meta(doc: Document, spans: Sequence[Span]) -> Meta:
+    values: dict[str, str | None] = {k: doc.meta.get(k) or None for k in _META_KEYS}
+    for span in spans:
+        found = span.evidence.get("meta") if span.evidence else None
+        if isinstance(found, dict):
+            for key in _META_KEYS:
+                if found.get(key) and not values.get(key):
+                    values[key] = str(found[key])
+    return Meta(
+        author=values["author"],
+        editor=values["editor"],
+        source=values["source"],
+        published_at=values["published_at"],
+        url=doc.url,
+        site=doc.site,
+    )
+
+
+_default: Sieve | None = None
+_default_lock = threading.Lock()
+
+
+def default_sieve() -> Sieve:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Sieve()
+    return _default
+
+
+def clean(
+    data: bytes | str,
+    *,
+    content_type: str | None = None,
+    charset: str | None = None,
+    url: str | None = None,
+    site_rules: SiteRules | None = None,
+) -> Verdict:
+    """Filter one page with the shipped rules.
+
+    ``data`` is bytes (decoded by header charset, BOM, meta, then detection) or str.
+    ``content_type`` ``text/html`` or ``text/plain`` (else sniffed); ``charset`` as the
+    HTTP header gave it; ``url`` the page address (for metadata and absolute links).
+    """
+    return default_sieve().clean(
+        data, content_type=content_type, charset=charset, url=url, site_rules=site_rules
+    )
