@@ -98,7 +98,8 @@ def test_seed_page_library(verdict: Verdict) -> None:
 
 def test_seed_page_cli() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "newsieve", "clean", "--content-type", "text/plain", "--format", "json", str(SEED)],
+        [sys.executable, "-m", "newsieve", "clean", "--content-type", "text/plain", "--format", "json",
+         str(SEED)],
         check=True,
         capture_output=True,
         text=True,

@@ -23,7 +23,7 @@ from .detectors import DETECTORS
 from .rules import Rules, load_rules
 from .types import Document, Flag, Meta, Span, Verdict
 
-__all__ = ["SiteRules", "Sieve", "clean"]
+__all__ = ["Sieve", "SiteRules", "clean"]
 
 _META_KEYS = ("author", "editor", "source", "published_at")
 # What is left of a paragraph after a removal and is not text: separators, bullets, pipes.
