@@ -1,18 +1,361 @@
-"""PLACEHOLDER, being written: returns nothing yet."""
+"""``ad.medical``: hospital and clinic advertisements injected into reposted news.
+
+What repost sites inject (seed page, spamrepost-dev, the Common Crawl sample): a query line
+(`北京哪家治疗白癜风正规`, `福州癫痫医院哪家最好`), an expert claim (`XX白癜风医院专家提醒`), a
+specialty-hospital name, linked to its encyclopedia entry or site, with phones, QQ and WeChat
+ids; as its own line, a link paragraph, text with a bare URL, glued to the front or the end of
+a real paragraph. Matching runs on the normalized view (``filters/normalize.py``) so that
+full-width, traditional, spaced-out and homophone spellings match too; spans are in original
+offsets.
+
+Precision first: real news names hospitals and diseases (`市人民医院开展白癜风义诊`, a doctor
+quoted in a report). A hospital name or a contact alone never makes a removal: it takes a query
+or a claim, a link to a hospital entry or site, or a short line that is nothing but the ad. A
+query or claim inside a sentence of a longer paragraph (no URL, no contact attached) is not
+removed either; it is counted as a page signal instead.
+
+Reasons: ``ad.medical.query``, ``ad.medical.claim``, ``ad.medical.hospital_link``,
+``ad.medical.hospital_name``, ``ad.medical.contact``.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
 from ..base import FilterConfig, Finding
-from ..rules import Rules
-from ..types import Document
+from ..normalize import NormalizedText, merged_variants, normalize, normalized_view
+from ..rules import Rule, Rules
+from ..types import Block, Document, Span
+from . import _ads
+
+LABEL = "ad.medical"
+
+# A line that is nothing but an ad is short: the dev set's ad lines are 10-14 characters plus a
+# URL; a hospital name with a phone stays under 40. Longer blocks need a query or a claim.
+SHORT_BLOCK = 40
+# Characters between the previous boundary and a query that still belong to the ad: a city the
+# lexicon lacks (`洛阳` before `哪家治疗男科正规`), `在`, `请问`. Four covers 乌鲁木齐.
+LEAD_MAX = 4
+# Confidence by where the fragment sits (the seed page's ad is `front`; dev-set ads are `block`).
+CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.85, "inside": 0.8}
+# A link paragraph: at least this share of its characters inside <a> (the dev set's link ads are 1.0).
+LINK_SHARE = 0.5
+# A name with one of these right before the disease is a public hospital (`上海市皮肤病医院`).
+_PUBLIC_PREFIX = "市省县区州"
+_HOSPITAL_SUFFIX = r"(?:医院|门诊部|门诊|诊所|研究院|研究所|治疗中心|诊疗中心|医疗中心)"
+_HOSPITAL_END = re.compile(_HOSPITAL_SUFFIX + "$")
+_HOST_120 = re.compile(r"(?:^|[.\-])[a-z][a-z\-]*120\.(?:com|cn|net|org)")
+
+# A specialty hospital's brand between city and disease: `中科`, `华夏`, `现代` (the dev set's are 2).
+BRAND_MAX = 4
+# The window around a disease word where the disease rules run: `北京哪家医院治疗` before it (8)
+# and `医院哪家比较好` or `专科医院专家提醒` after it (10), with room for inserted characters.
+WINDOW_BEFORE = 12
+WINDOW_AFTER = 20
+# City names run 2 to 4 characters (`晋中`, `石家庄`, `乌鲁木齐`).
+CITY_LENGTHS = (2, 3, 4)
+
+_PRIMARY = ("ad.medical.query", "ad.medical.claim")
+_ATTACHABLE = ("ad.medical.contact", "ad.medical.hospital_name")
+_CONTACT_KIND = re.compile(r"(qq)|微信|威信|薇信|v信|vx|wx|weixin")
+_CONTACT_LEAD = re.compile(r"^[^\da-z]*(?:qq|微信|威信|薇信|v信|vx|wx|weixin)?[^\da-z]*")
+
+
+@dataclass(slots=True)
+class _Hit:
+    reason: str
+    rule: Rule
+    start: int
+    end: int
+    text: str
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 class MedicalAdDetector:
     name = "ad-medical"
-    version = "0"
+    version = "1"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
-        self.rules = rules
+        self.config = config
+        diseases = rules.lexicon("ad.diseases")
+        self.diseases = diseases
+        self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
+        disease_alt = _ads.alternation({*diseases.words, *diseases.variants.values()})
+        city_alt = _ads.alternation(rules.words("ad.cities"))
+        hospital = rf"[\u4e00-\u9fff]{{0,{BRAND_MAX}}}?(?:{disease_alt})(?:病)?(?:专科)?{_HOSPITAL_SUFFIX}"
+        values = {"diseases": disease_alt, "hospital": hospital}
+        # rules about a disease run in windows around the disease words; the others on the block
+        self.windowed: list[tuple[Rule, re.Pattern[str]]] = []
+        self.blockwide: list[tuple[Rule, re.Pattern[str]]] = []
+        for rule in rules.by_label(LABEL):
+            raw = rule.pattern.pattern
+            near_disease = "{diseases}" in raw or "{hospital}" in raw
+            (self.windowed if near_disease else self.blockwide).append((rule, _ads.expand(rule, values)))
+        self.hospital_re = re.compile(hospital)
+        self.cities = frozenset(rules.words("ad.cities"))
+        self.disease_re = re.compile(_ads.alternation(diseases.words))
+        self.city_re = re.compile(rf"^(?:{city_alt})")
+        self.public_words = rules.words("ad.medical.public_hospital")
+        self.host_words = tuple(w.lower() for w in rules.words("ad.medical.hosts"))
+        self.core = frozenset(rules.words("ad.diseases.core"))
+        self.auto = ahocorasick.Automaton()
+        for word in {*diseases.words, *diseases.variants.values()}:
+            self.auto.add_word(word.lower(), word)
+        self.auto.make_automaton()
+        normalize("")  # build the normalization tables now, not on the first page
 
+    # -- helpers --------------------------------------------------------------------------------
+    def is_ad_hospital(self, name: str) -> bool:
+        """A specialty-hospital name that is not a public hospital's."""
+        if any(w in name for w in self.public_words):
+            return False
+        m = self.disease_re.search(name)
+        return not (m and m.start() > 0 and name[m.start() - 1] in _PUBLIC_PREFIX)
+
+    def medical_url(self, url: str) -> dict[str, str] | None:
+        """Evidence when ``url`` points at a hospital's encyclopedia entry or a hospital site."""
+        entry = _ads.encyclopedia_entry(url)
+        if entry:
+            if _HOSPITAL_END.search(entry) and self.is_ad_hospital(entry):
+                return {"hospital": entry, "url": url}
+            return None
+        host = _ads.url_host(url)
+        if host and (any(w in host for w in self.host_words) or _HOST_120.search(host)):
+            return {"url": url, "host": host}
+        return None
+
+    def _evidence(self, hit_text: str) -> dict[str, Any]:
+        ev: dict[str, Any] = {}
+        for _, disease in self.auto.iter(hit_text):
+            ev["disease"] = self.diseases.canonical(disease)
+            break
+        city = self.city_re.match(hit_text)
+        if city:
+            ev["city"] = city.group(0)
+        hosp = self.hospital_re.search(hit_text)
+        if hosp and self.is_ad_hospital(hosp.group(0)):
+            ev["hospital"] = hosp.group(0)
+        return ev
+
+    # -- detection ------------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
+        view = normalized_view(doc, self.variants)
+        candidates, mentions, core_mentions, mention_blocks = self._candidates(doc, view)
+        out: list[Finding] = []
+        unremoved = 0
+        for bi in sorted(candidates):
+            spans, missed = self._block(doc, view, doc.blocks[bi], candidates[bi])
+            out.extend(spans)
+            unremoved += missed
+        sig = _ads.signals(doc, LABEL)
+        sig.update(
+            disease_mentions=mentions,
+            core_mentions=core_mentions,
+            mention_blocks=mention_blocks,
+            unremoved_hits=unremoved,
+            title_hospital=self._title_hospital(doc),
+        )
+        return out
+
+    def _title_hospital(self, doc: Document) -> str | None:
+        for title in (doc.title, doc.meta.get("raw_title", "")):
+            if not title:
+                continue
+            for m in self.hospital_re.finditer(title.lower()):
+                if self.is_ad_hospital(m.group(0)):
+                    return m.group(0)
+        return None
+
+    def _candidates(
+        self, doc: Document, view: NormalizedText
+    ) -> tuple[dict[int, list[tuple[int, int]]], int, int, int]:
+        """Blocks worth the regexes (a disease word, or a link/URL to a hospital), with the
+        normalized positions of their disease words."""
+        blocks: dict[int, list[tuple[int, int]]] = {}
+        mentions = core = 0
+        for n_end, word in self.auto.iter(view.text):
+            n_start = n_end - len(word) + 1
+            o_start, _ = view.to_original(n_start, n_end + 1)
+            bi = _ads.block_at(doc, o_start)
+            if bi is None or doc.blocks[bi].kind == "title":
+                continue
+            blocks.setdefault(bi, []).append((n_start, n_end + 1))
+            mentions += 1
+            core += self.diseases.canonical(word) in self.core
+        mention_blocks = len(blocks)
+        for bi, block in enumerate(doc.blocks):
+            if bi in blocks:
+                continue
+            urls = [u for _, _, u in _ads.urls_in(doc.text, block.start, block.end, view)]
+            if any(self.medical_url(u) for u in (*(block.links or ()), *urls)):
+                blocks[bi] = []
+        return blocks, mentions, core, mention_blocks
+
+    def _city_start(self, text: str, lo: int, start: int) -> int:
+        """Where a city name before (or overlapping the brand at) ``start`` begins, else ``start``."""
+        best = start
+        ends = [start + k for k in range(BRAND_MAX + 1)]
+        if start - 1 >= lo and text[start - 1] in "市省":
+            ends.append(start - 1)
+        for end in ends:
+            for length in CITY_LENGTHS:
+                j = end - length
+                if lo <= j < best and text[j:end] in self.cities:
+                    best = j
+        return best
+
+    def _windows(self, n_start: int, n_end: int, diseases: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for d_start, d_end in sorted(diseases):
+            w_start, w_end = max(n_start, d_start - WINDOW_BEFORE), min(n_end, d_end + WINDOW_AFTER)
+            if out and w_start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], w_end))
+            else:
+                out.append((w_start, w_end))
+        return out
+
+    def _hits(
+        self, doc: Document, view: NormalizedText, block: Block, diseases: list[tuple[int, int]]
+    ) -> list[_Hit]:
+        n_start = view.from_original(block.start)
+        n_end = view.from_original(block.end)
+        found: list[tuple[Rule, re.Match[str]]] = []
+        for w_start, w_end in self._windows(n_start, n_end, diseases):
+            for rule, pattern in self.windowed:
+                found.extend((rule, m) for m in pattern.finditer(view.text, w_start, w_end))
+        for rule, pattern in self.blockwide:
+            found.extend((rule, m) for m in pattern.finditer(view.text, n_start, n_end))
+        hits: list[_Hit] = []
+        for rule, m in found:
+            reason = _ads.reason_of(rule)
+            if reason in ("ad.medical.claim", "ad.medical.hospital_name"):
+                hosp = self.hospital_re.search(m.group(0))
+                if hosp is None or not self.is_ad_hospital(hosp.group(0)):
+                    continue
+            m_start = m.start() if reason == "ad.medical.contact" else self._city_start(view.text, n_start, m.start())
+            o_start, o_end = view.to_original(m_start, m.end())
+            hits.append(_Hit(reason, rule, o_start, o_end, view.text[m_start : m.end()]))
+        return hits
+
+    def _block(
+        self, doc: Document, view: NormalizedText, block: Block, diseases: list[tuple[int, int]]
+    ) -> tuple[list[Span], int]:
+        text = doc.text
+        hits = self._hits(doc, view, block, diseases)
+        urls = _ads.urls_in(text, block.start, block.end, view)
+        url_ev = {(s, e): self.medical_url(u) for s, e, u in urls}
+        link_ev = [ev for ev in (self.medical_url(u) for u in block.links or ()) if ev]
+        attachments = [(s, e) for s, e, _ in urls]
+        attachments += [(h.start, h.end) for h in hits if h.reason in _ATTACHABLE]
+        primary = [h for h in hits if h.reason in _PRIMARY]
+        spans: list[Span] = []
+        missed = 0
+        blen = len(_ads.URL.sub("", text[block.start : block.end]).strip())
+        is_link_block = bool(block.links) and block.link_chars >= LINK_SHARE * max(1, block.end - block.start)
+
+        for hit in primary:
+            frag = _ads.reach(text, block, hit.start, hit.end, attachments, LEAD_MAX)
+            attached = [ev for (s, e), ev in url_ev.items() if ev and frag.start <= s and e <= frag.end]
+            attached_any = any(frag.start <= s and e <= frag.end for s, e, _ in urls) or any(
+                frag.start <= h.start and h.end <= frag.end for h in hits if h.reason == "ad.medical.contact"
+            )
+            if frag.where == "inside" and not attached_any:
+                missed += 1
+                continue
+            ev = self._evidence(hit.text)
+            for extra in (*attached, *link_ev):
+                for k, v in extra.items():
+                    ev.setdefault(k, v)
+            self._contacts(doc, view, frag, hits, ev)
+            ev["rule"] = hit.rule.id
+            conf = min(hit.rule.score, CONFIDENCE[frag.where] + (0.05 if attached or link_ev else 0.0))
+            spans.append(self._span(text, frag, hit.reason, conf, ev))
+
+        if not spans:
+            spans.extend(self._secondary(doc, view, block, hits, urls, url_ev, link_ev, blen, is_link_block))
+        else:  # in a block that carries an ad, a hospital name with a contact or URL goes too
+            spans.extend(self._named_contact(doc, view, block, hits, urls))
+        return spans, missed
+
+    def _secondary(
+        self,
+        doc: Document,
+        view: NormalizedText,
+        block: Block,
+        hits: list[_Hit],
+        urls: list[tuple[int, int, str]],
+        url_ev: dict[tuple[int, int], dict[str, str] | None],
+        link_ev: list[dict[str, str]],
+        blen: int,
+        is_link_block: bool,
+    ) -> list[Span]:
+        """No query or claim: a hospital link paragraph, or a short line of name + URL/contact."""
+        text = doc.text
+        names = [h for h in hits if h.reason == "ad.medical.hospital_name"]
+        contacts = [h for h in hits if h.reason == "ad.medical.contact"]
+        med_urls = [(s, e, ev) for (s, e), ev in url_ev.items() if ev]
+        whole = _ads.Fragment(block.start, block.end, "block")
+        if link_ev and is_link_block and blen <= SHORT_BLOCK:
+            ev = {**self._evidence(text[block.start : block.end].lower()), **link_ev[0]}
+            ev["rule"] = "ad.medical.hospital_link"
+            has_text = bool(names or ev.get("disease"))
+            return [self._span(text, whole, "ad.medical.hospital_link", 0.9 if has_text else 0.8, ev)]
+        if med_urls and blen <= SHORT_BLOCK and (names or contacts or self._evidence(
+                text[block.start : block.end].lower()).get("disease")):
+            s, e, uev = med_urls[0]
+            ev = {**self._evidence(text[block.start : block.end].lower()), **(uev or {})}
+            ev["rule"] = "ad.medical.hospital_link"
+            frag = _ads.reach(text, block, s, e, [], LEAD_MAX) if blen > SHORT_BLOCK else whole
+            return [self._span(text, frag, "ad.medical.hospital_link", 0.85, ev)]
+        return self._named_contact(doc, view, block, hits, urls)
+
+    def _named_contact(
+        self,
+        doc: Document,
+        view: NormalizedText,
+        block: Block,
+        hits: list[_Hit],
+        urls: list[tuple[int, int, str]],
+    ) -> list[Span]:
+        """A specialty-hospital name followed by a contact or URL, at the front or end of its block."""
+        text = doc.text
+        names = [h for h in hits if h.reason == "ad.medical.hospital_name"]
+        contacts = [h for h in hits if h.reason == "ad.medical.contact"]
+        if not names or not (contacts or urls):
+            return []
+        atts = [(h.start, h.end) for h in contacts] + [(s, e) for s, e, _ in urls]
+        for name in names:
+            frag = _ads.reach(text, block, name.start, name.end, atts, LEAD_MAX)
+            if frag.where == "inside" or not any(name.end <= a <= frag.end for a, _ in atts):
+                continue
+            ev = self._evidence(name.text)
+            self._contacts(doc, view, frag, hits, ev)
+            ev["rule"] = name.rule.id
+            return [self._span(text, frag, "ad.medical.hospital_name", CONFIDENCE[frag.where] - 0.05, ev)]
         return []
+
+    def _contacts(
+        self, doc: Document, view: NormalizedText, frag: _ads.Fragment, hits: list[_Hit], ev: dict[str, Any]
+    ) -> None:
+        for h in hits:
+            if h.reason == "ad.medical.contact" and frag.start <= h.start and h.end <= frag.end:
+                kind = _CONTACT_KIND.match(h.text)
+                key = "phone" if kind is None else "qq" if kind.group(1) else "wechat"
+                ev.setdefault(key, _CONTACT_LEAD.sub("", h.text))
+
+    def _span(self, text: str, frag: _ads.Fragment, reason: str, conf: float, ev: dict[str, Any]) -> Span:
+        ev = {k: v for k, v in ev.items() if v}
+        ev["placement"] = frag.where
+        return Span(
+            label=LABEL,
+            reason=reason,
+            start=frag.start,
+            end=frag.end,
+            text=text[frag.start : frag.end],
+            confidence=round(min(max(conf, 0.05), 1.0), 3),
+            evidence=ev,
+        )

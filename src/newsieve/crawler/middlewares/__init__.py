@@ -1,0 +1,1 @@
+"""Downloader middlewares of the crawl, one per module (wired in ``crawler.config``)."""

@@ -1,0 +1,137 @@
+"""The filter worker: ``raw`` -> ``Sieve.clean`` -> ``Storage.route`` -> ack.
+
+Runs in the daemon's process (a thread) by default, or as ``newsieve filter-worker``
+processes at scale; every worker is a member of one consumer group (``GROUP``) on ``raw``,
+so each page is filtered by one of them, at least once. A message is acked only after
+``route`` stored its verdict. A page the filters cannot take (``InputError``: empty, not
+decodable, too large) or an unexpected error calls ``fail``: it is retried and, after
+``max_deliveries``, dead-lettered with the error. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from newsieve.exceptions import InputError, NewsieveError, StorageError
+
+if TYPE_CHECKING:
+    from newsieve.filters import Sieve, SiteRules
+    from newsieve.storage import Message, Storage
+
+__all__ = ["GROUP", "FilterWorker", "WorkerStats", "raw_backlog"]
+
+logger = logging.getLogger(__name__)
+
+GROUP = "filters"
+"""Consumer group of every filter worker on ``raw``."""
+SITE_RULES_SECONDS = 60.0
+"""How long a site's moderator rules are cached by a worker before being read again."""
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def raw_backlog(storage: Storage) -> int | None:
+    """Raw pages not yet filtered (undelivered plus unacked); ``None`` if Redis cannot tell."""
+    if storage.stream_length("raw") == 0:
+        return 0
+    for group in storage.groups("raw"):
+        if group.name == GROUP:
+            if group.lag is None:
+                return None
+            return group.lag + group.pending
+    return storage.stream_length("raw")
+
+
+@dataclass
+class WorkerStats:
+    filtered: int = 0
+    failed: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
+
+
+class FilterWorker:
+    """One member of the ``filters`` group. ``run()`` until ``stop()`` (or nothing is left)."""
+
+    def __init__(
+        self, storage: Storage, sieve: Sieve, *, name: str | None = None, block_ms: int = 500
+    ) -> None:
+        self.storage = storage
+        self.sieve = sieve
+        self.name = name or default_name()
+        self.block_ms = block_ms
+        self.stats = WorkerStats()
+        self._stop = threading.Event()
+        self._consumer: Any = None
+        self._rules: dict[str, tuple[float, SiteRules]] = {}
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from ``run`` (acked work is never lost)."""
+        self._stop.set()
+        if self._consumer is not None:
+            self._consumer.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self, *, follow: bool = True) -> WorkerStats:
+        while not self._stop.is_set():
+            self._consumer = self.storage.consumer(
+                "raw", GROUP, self.name, block_ms=self.block_ms, follow=follow
+            )
+            if self._stop.is_set():
+                self._consumer.close()
+            for msg in self._consumer:
+                self.handle(msg)
+            if not follow:
+                break
+        return self.stats
+
+    def handle(self, msg: Message) -> None:
+        data = msg.data
+        url = data.get("url")
+        site = data.get("site") or None
+        try:
+            verdict = self.sieve.clean(
+                data.get("body", b""),
+                content_type=data.get("content_type") or "text/html",
+                charset=data.get("charset"),
+                url=data.get("final_url") or url,
+                site_rules=self._site_rules(site),
+            )
+            result = self.storage.route(verdict, url=url, site=site, raw_id=msg.id)
+        except StorageError:
+            raise  # Redis is down: the entry stays pending and is reclaimed later
+        except Exception as exc:  # every other failure is recorded on the entry, never lost
+            error = exc.to_dict() if isinstance(exc, NewsieveError) else {"error": type(exc).__name__}
+            reason = f"{error['error']}: {exc}"[:500]
+            self.stats.failed += 1
+            self.stats.last_error = reason
+            if not isinstance(exc, InputError):
+                logger.warning("filtering %s failed: %s", url, reason)
+            msg.fail(reason)
+            return
+        msg.ack()
+        self.stats.filtered += 1
+        self.stats.by_status[result.status] = self.stats.by_status.get(result.status, 0) + 1
+
+    def _site_rules(self, site: str | None) -> SiteRules | None:
+        if not site:
+            return None
+        now = time.monotonic()
+        cached = self._rules.get(site)
+        if cached is None or cached[0] < now:
+            if len(self._rules) > 1024:
+                self._rules.clear()
+            cached = (now + SITE_RULES_SECONDS, self.storage.site_rules(site))
+            self._rules[site] = cached
+        return cached[1]

@@ -1,0 +1,350 @@
+"""Text helpers of extraction: whitespace, plain-text paragraph splitting, titles, metadata.
+
+Pure functions over str, shared by ``extract_html`` and ``extract_text``. Patterns that are
+data (selectors, class names, separators, placeholder names) live in
+``data/extract/patterns.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from newsieve.exceptions import RulesError
+
+PATTERNS_FILE = Path(__file__).parent / "data" / "extract" / "patterns.toml"
+
+# -- character classes ----------------------------------------------------------------------
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK text and the punctuation that may close a paragraph (ASCII `)` as in `(刘冬冬)`, `?`
+# as in `??` where the repost site lost emoji).
+_LEFT = _HAN + "。！？；…”’）》」』】)?!"
+_RIGHT = _HAN + "“‘（《「『【—"
+_MID_PUNCT_SPACED = re.compile(r"[，、：；][ \t\u3000\xa0]")
+
+# -- whitespace -----------------------------------------------------------------------------
+_JOINS = _HAN + "，。！？；：、“”（）"
+_WS_NEWLINE_CJK = re.compile(rf"(?<=[{_JOINS}])[ \t\r\f\xa0]*\n[\s\xa0]*(?=[{_JOINS}])")
+_WS_RUN = re.compile(r"[ \t\r\n\f\v\xa0]+")
+EDGE_SPACE = " \t\r\n\f\v\xa0\u3000\u200b\ufeff"
+
+
+def squash(text: str) -> str:
+    """One paragraph's whitespace: a hard line break between Chinese characters is removed
+    (old pages wrap lines inside a paragraph), other runs become one space; edges stripped.
+
+    >>> squash("  第一行\\n第二行  and\\n  more ")
+    '第一行第二行 and more'
+    """
+    if "\n" in text:
+        text = _WS_NEWLINE_CJK.sub("", text)
+    return _WS_RUN.sub(" ", text).strip(EDGE_SPACE)
+
+
+# -- plain text -----------------------------------------------------------------------------
+LONG_LINE_CHARS = 200
+"""Only lines at least this long are split into paragraphs. The seed page puts its whole
+article on one ~3,000-character line, paragraphs joined by single spaces; ordinary lines of
+the dev set's text pages are single paragraphs, some with spaces inside."""
+
+SPACED_PUNCT_MIN = 2
+"""A line with this many "，␣"-style spaces after mid-sentence punctuation is typeset with a
+space after punctuation (spamrepost-dev d-0010: `校长， 作为全国重点高中校长、 教育部`),
+so a space there, even after `。`, is not a paragraph break: the line is not split."""
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。）]+", re.IGNORECASE)
+_GAP = re.compile(r"[ \t\u3000\xa0]+")
+
+
+def split_line(line: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the paragraphs of one plain-text line.
+
+    A long line is cut at a whitespace run between CJK text (`提速 目前`, `。 无论`,
+    `(刘冬冬) 编辑丨解玮`) and after a bare URL followed by CJK text; never at a space next to
+    Latin letters or digits (`Mate 20X 5G版`, `在 Windows 脚本`).
+    """
+    if len(line) < LONG_LINE_CHARS or len(_MID_PUNCT_SPACED.findall(line)) >= SPACED_PUNCT_MIN:
+        return [(0, len(line))]
+    url_ends = {m.end() for m in _URL.finditer(line)}
+    cuts: list[tuple[int, int]] = []
+    for gap in _GAP.finditer(line):
+        start, end = gap.span()
+        if start == 0 or end >= len(line):
+            continue
+        left, right = line[start - 1], line[end]
+        if (left in _LEFT_SET and right in _RIGHT_SET) or (start in url_ends and right in _RIGHT_SET):
+            cuts.append((start, end))
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for start, end in cuts:
+        out.append((pos, start))
+        pos = end
+    out.append((pos, len(line)))
+    return [(a, b) for a, b in out if b > a]
+
+
+def _char_set(ranges: str) -> frozenset[str]:
+    out: set[str] = set()
+    i = 0
+    while i < len(ranges):
+        if i + 2 < len(ranges) and ranges[i + 1] == "-":
+            out.update(chr(c) for c in range(ord(ranges[i]), ord(ranges[i + 2]) + 1))
+            i += 3
+        else:
+            out.add(ranges[i])
+            i += 1
+    return frozenset(out)
+
+
+_LEFT_SET = _char_set(_LEFT)
+_RIGHT_SET = _char_set(_RIGHT)
+
+
+def urls(text: str) -> list[str]:
+    """Bare URLs in a text, in order."""
+    return [m.group(0) for m in _URL.finditer(text)]
+
+
+TITLE_MAX_CHARS = 80
+"""A plain-text first line longer than this is a paragraph, not a title (the dev set's
+longest title is 57 characters)."""
+
+_NOT_TITLE_END = tuple("。，、；：,;:")
+
+
+def looks_like_title(line: str) -> bool:
+    """A short first line that does not end like a sentence part (titles may end in ！ or ？)."""
+    return 0 < len(line) <= TITLE_MAX_CHARS and not line.endswith(_NOT_TITLE_END) and not _URL.search(line)
+
+
+# -- data -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Patterns:
+    junk_tags: frozenset[str]
+    boilerplate_tags: frozenset[str]
+    boilerplate_roles: frozenset[str]
+    unlikely: re.Pattern[str]
+    """Class/id names that mark boilerplate (matched on the lower-cased `class id` string)..."""
+    negative: re.Pattern[str]
+    positive: re.Pattern[str]
+    maybe: re.Pattern[str]
+    """...unless their class or id matches this."""
+    separators: tuple[str, ...]
+    empty_values: frozenset[str]
+    not_names: frozenset[str]
+
+
+def _words(table: dict[str, Any], key: str) -> list[str]:
+    values = table[key]
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise TypeError(f"class_id.{key} must be a non-empty list of non-empty strings")
+    return [v.lower() for v in values]
+
+
+def _unlikely(table: dict[str, Any]) -> re.Pattern[str]:
+    subs = "|".join(re.escape(u) for u in _words(table, "unlikely"))
+    words = "|".join(re.escape(w) for w in _words(table, "unlikely_words"))
+    return re.compile(rf"{subs}|(?:^|[\s])(?:{words})(?:$|[\s])")
+
+
+def _maybe(table: dict[str, Any]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(m) for m in _words(table, "maybe")))
+
+
+@lru_cache(maxsize=1)
+def patterns() -> Patterns:
+    try:
+        data: dict[str, Any] = tomllib.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
+        return Patterns(
+            junk_tags=frozenset(data["prune"]["junk_tags"]),
+            boilerplate_tags=frozenset(data["prune"]["boilerplate_tags"]),
+            boilerplate_roles=frozenset(data["prune"]["boilerplate_roles"]),
+            unlikely=_unlikely(data["class_id"]),
+            negative=re.compile(data["class_id"]["negative"]),
+            positive=re.compile(data["class_id"]["positive"]),
+            maybe=_maybe(data["class_id"]),
+            separators=tuple(data["title"]["separators"]),
+            empty_values=frozenset(v.lower() for v in data["metadata"]["empty_values"]),
+            not_names=frozenset(data["metadata"]["not_names"]),
+        )
+    except (OSError, KeyError, TypeError, re.error, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(f"{PATTERNS_FILE}: invalid extraction patterns: {exc}") from exc
+
+
+# -- titles ---------------------------------------------------------------------------------
+MIN_TITLE_CHARS = 4
+"""What is left of a <title> after its site suffix is cut must be at least this long
+(`中华人民共和国监察法-纪检_新闻早知道` keeps `-纪检`, a 2-char part, inside the title)."""
+
+
+def _norm_title(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def strip_site_suffix(title: str) -> str:
+    """Cut the last `_站名` / ` - 站名` / `|站名` part off a <title>.
+
+    >>> strip_site_suffix("补壹刀：别笑！今天成立了_白癜风资讯网")
+    '补壹刀：别笑！今天成立了'
+    """
+    cut, width = -1, 0
+    for sep in patterns().separators:
+        idx = title.rfind(sep)
+        if idx > cut:
+            cut, width = idx, len(sep)
+    if cut <= 0:
+        return title
+    head = title[:cut].strip(EDGE_SPACE)
+    tail = title[cut + width :].strip(EDGE_SPACE)
+    if len(head) >= MIN_TITLE_CHARS and len(tail) <= len(head):
+        return head
+    return title
+
+
+def title_parts(title: str) -> list[str]:
+    """The parts of a <title> between site separators, longest first (at least MIN_TITLE_CHARS).
+
+    >>> title_parts("新华网 - 全省秋季造林任务全面完成")
+    ['全省秋季造林任务全面完成']
+    """
+    parts = [title]
+    for sep in patterns().separators:
+        parts = [piece for part in parts for piece in part.split(sep)]
+    out = [p.strip(EDGE_SPACE) for p in parts]
+    return sorted((p for p in out if len(p) >= MIN_TITLE_CHARS and p != title), key=len, reverse=True)
+
+
+def choose_title(doc_title: str, og_title: str, h1s: list[str]) -> str:
+    """The title the candidates agree on: an h1 that <title> (or og:title) starts with or
+    contains wins; else og:title or <title> without the site suffix; else the first h1."""
+    doc_title = squash(doc_title)
+    og_title = squash(og_title)
+    heads = [_norm_title(strip_site_suffix(t)) for t in (doc_title, og_title) if t]
+    for h1 in h1s:
+        norm = _norm_title(h1)
+        if len(norm) < MIN_TITLE_CHARS:
+            continue
+        for head in heads:
+            # the h1 is the title (maybe shortened), or the title is a shortened h1; an h1
+            # that is only the site name is neither
+            is_title = norm in head and 2 * len(norm) >= len(head)
+            if is_title or (len(head) >= MIN_TITLE_CHARS and head in norm):
+                return h1
+    if og_title:
+        return strip_site_suffix(og_title)
+    if doc_title:
+        stripped = strip_site_suffix(doc_title)
+        long_h1 = [h for h in h1s if len(h) >= 2 * MIN_TITLE_CHARS]
+        if long_h1 and _norm_title(stripped) in "".join(_norm_title(h) for h in h1s):
+            return long_h1[0]
+        return stripped
+    return h1s[0] if h1s else ""
+
+
+# -- metadata -------------------------------------------------------------------------------
+_DATE = re.compile(
+    r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+_FIELD_STOP = r"(?=$|\s|[|｜丨]|(?:时间|日期|来源|作者|编辑|责任编辑|点击|发布|阅读|浏览)[:：])"
+_AUTHOR = re.compile(r"(?:作者|文)\s*[:：]\s*(\S{2,20}?)" + _FIELD_STOP)
+_SOURCE = re.compile(r"来源\s*[:：]\s*(\S{2,30}?)" + _FIELD_STOP)
+_EDITOR = re.compile(r"责任编辑\s*[:：]\s*(\S{2,20}?)" + _FIELD_STOP)
+_NAME = rf"[{_HAN}]{{2,4}}"
+_REPORTER = re.compile(rf"[（(]\s*(?:本报|本台)?记者\s*({_NAME}(?:[\s、，,]{_NAME})*)\s*[)）]")
+_TRAILING_NAME = re.compile(rf"[。！？”\"」]\s*[（(]([{_HAN}]{{2,4}})[)）]\s*$")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_INFO_LABEL = re.compile(r"(?:时间|日期|发布|来源|作者|编辑|点击|浏览|阅读|字号)\s*[:：]")
+_SENTENCE_END = re.compile(r"[。！？]")
+DATE_LINE_MAX_CHARS = 30
+"""A short line with a date and no sentence end (`2019年9月7日 10:30`) is a dateline."""
+INFO_LINE_MAX_CHARS = 120
+"""An info line (`时间:2018-04-20 来源:未知 作者:admin 点击:`) is short; longer text with a
+date in it is an article paragraph."""
+
+
+def find_date(text: str) -> str | None:
+    """ISO 8601 (`2019-09-07T10:30:00` or `2019-09-07`) of the first plausible date in text.
+
+    >>> find_date("时间:2019年9月7日 10:30 来源:新华网")
+    '2019-09-07T10:30:00'
+    """
+    for m in _DATE.finditer(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        out = f"{year:04d}-{month:02d}-{day:02d}"
+        if m.group(4) is not None:
+            hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+            if hour < 24 and minute < 60 and second < 60:
+                out += f"T{hour:02d}:{minute:02d}:{second:02d}"
+        return out
+    return None
+
+
+def iso_date(value: str) -> str | None:
+    """A meta tag's date as ISO 8601: kept when already ISO, else read like text."""
+    value = value.strip()
+    if _ISO.fullmatch(value):
+        return value.replace(" ", "T", 1)
+    return find_date(value)
+
+
+def _useful(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip(EDGE_SPACE + "：:，,。")
+    if not value or value.lower() in patterns().empty_values:
+        return None
+    return value
+
+
+def info_fields(text: str) -> dict[str, str]:
+    """author / source / editor / published_at read off one short info line."""
+    out: dict[str, str] = {}
+    if len(text) > INFO_LINE_MAX_CHARS:
+        return out
+    for key, rx in (("author", _AUTHOR), ("source", _SOURCE), ("editor", _EDITOR)):
+        m = rx.search(text)
+        value = _useful(m.group(1)) if m else None
+        if value:
+            out[key] = value
+    date = find_date(text)
+    if date:
+        out["published_at"] = date
+    return out
+
+
+def is_info_line(text: str) -> bool:
+    """A line that is only metadata (date, source, author, clicks): not article text."""
+    if len(text) > INFO_LINE_MAX_CHARS or not any(c.isdigit() or c in ":：" for c in text):
+        return False
+    labels = len(_INFO_LABEL.findall(text))
+    has_date = _DATE.search(text) is not None
+    if labels >= 2 or (labels >= 1 and has_date):
+        return True
+    return has_date and len(text) <= DATE_LINE_MAX_CHARS and not _SENTENCE_END.search(text)
+
+
+def reporter(text: str) -> str | None:
+    """`（记者 张三 李四）` → `张三 李四`."""
+    m = _REPORTER.search(text)
+    return " ".join(re.split(r"[\s、，,]+", m.group(1))) if m else None
+
+
+def trailing_name(text: str) -> str | None:
+    """The `(刘冬冬)` closing a paragraph after its last sentence: 2 to 4 Chinese characters."""
+    m = _TRAILING_NAME.search(text)
+    if not m or m.group(1) in patterns().not_names:
+        return None
+    return m.group(1)
+
+
+def clean_meta_value(value: str | None) -> str | None:
+    return _useful(squash(value)) if value else None

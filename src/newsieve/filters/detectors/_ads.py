@@ -1,0 +1,225 @@
+"""Helpers shared by the advertisement detectors (medical, gambling, other_ads).
+
+- placeholder expansion of rule patterns (``{diseases}`` -> an alternation from a lexicon);
+- URLs in text and in ``Block.links``, and the entry name of an encyclopedia URL;
+- the block holding an offset;
+- how far an ad fragment reaches inside its block (``Fragment``), and whether what is left
+  of the block after removing it is still text;
+- page-level signals, which the detectors leave in ``doc.cache[PAGE_SIGNALS]`` for ``score.py``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from newsieve.exceptions import RulesError
+
+from ..normalize import NormalizedText
+from ..rules import Rule
+from ..types import Block, Document
+
+PAGE_SIGNALS = "page_signals"
+"""``doc.cache`` key: ``{detector label: {signal: value}}``, read by ``filters/score.py``."""
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s\u3000\u3400-\u9fff，。；！？“”‘’、（）()<>\"']+"
+    r"|(?<![\w@.])[a-z0-9][a-z0-9-]{1,62}(?:\.[a-z0-9-]{1,62})*\.(?:com|cn|net|org|cc|top|vip|xyz|info|hk|tv|me)"
+    r"(?:\.cn)?(?::\d+)?(?:/[^\s\u3000\u3400-\u9fff，。；！？“”‘’、（）()<>\"']*)?",
+    re.IGNORECASE,
+)
+# Where one sentence (or one pasted piece) ends and another begins.
+BOUNDARY = frozenset("。！？!?；;…\n\t \u3000|│丨")
+# What may sit between the pieces of one ad (`北京哪家治疗白癜风正规 https://...`, `...：电话`).
+GLUE = frozenset(" \t\u3000:：,，、-—|│丨>»·")
+# What is left of a block that is not text (bullets, separators, brackets, punctuation).
+_LEFTOVER = re.compile(r"^[\s\W_]*$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first (so the longest word wins)."""
+    uniq = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    if not uniq:
+        raise RulesError("an alternation needs at least one word")
+    return "|".join(re.escape(w) for w in uniq)
+
+
+def expand(rule: Rule, values: Mapping[str, str]) -> re.Pattern[str]:
+    """Compile ``rule.pattern`` with ``{name}`` placeholders replaced by ``values[name]``."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            raise RulesError(f"{rule.source}: rule {rule.id!r}: unknown placeholder {{{name}}}")
+        return values[name]
+
+    source = rule.pattern.pattern
+    try:
+        return re.compile(_PLACEHOLDER.sub(sub, source))
+    except re.error as exc:
+        raise RulesError(
+            f"{rule.source}: rule {rule.id!r}: expanded pattern does not compile: {exc}"
+        ) from exc
+
+
+def reason_of(rule: Rule) -> str:
+    return str(rule.extra.get("reason") or rule.id)
+
+
+def encyclopedia_entry(url: str) -> str | None:
+    """The entry name of a baike.baidu.com / baike.com / wikipedia URL (percent-decoded)."""
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if not (host.endswith("baike.baidu.com") or host.endswith("baike.com") or "wikipedia.org" in host
+            or host.endswith("baike.sogou.com") or host.endswith("baike.so.com")):
+        return None
+    segs = [unquote(s) for s in parts.path.split("/") if s]
+    for i, seg in enumerate(segs):
+        if seg in ("item", "wiki", "doc", "view", "v") and i + 1 < len(segs):
+            name = segs[i + 1]
+            return name.removesuffix(".htm").removesuffix(".html") or None
+    return None
+
+
+def url_host(url: str) -> str:
+    try:
+        return (urlsplit(url if "://" in url else "http://" + url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def block_index(doc: Document) -> list[int]:
+    starts = doc.cache.get("block_starts")
+    if not isinstance(starts, list) or len(starts) != len(doc.blocks):
+        starts = [b.start for b in doc.blocks]
+        doc.cache["block_starts"] = starts
+    return starts
+
+
+def block_at(doc: Document, pos: int) -> int | None:
+    """Index of the block holding original offset ``pos``."""
+    starts = block_index(doc)
+    i = bisect.bisect_right(starts, pos) - 1
+    if i >= 0 and doc.blocks[i].start <= pos < max(doc.blocks[i].end, doc.blocks[i].start + 1):
+        return i
+    return None
+
+
+def is_leftover(text: str) -> bool:
+    """True when ``text`` holds nothing a reader would call text (only punctuation, space, digits)."""
+    stripped = URL.sub("", text)
+    return _LEFTOVER.match(stripped) is not None or (not _CJK.search(stripped) and len(stripped.strip()) <= 3)
+
+
+@dataclass(slots=True)
+class Fragment:
+    """An ad fragment inside one block: ``[start, end)`` in original offsets."""
+
+    start: int
+    end: int
+    where: str = "inside"
+    """``block`` (the whole block), ``front``, ``end``, ``own`` (a sentence of its own) or ``inside``."""
+
+
+# A URL glued to the paragraph after it swallows the paragraph's first Latin letters
+# (`http://www.yyzx.cn/A股三大股指`): a final path segment of 1-3 letters right before a Chinese
+# character is given back.
+_GLUED_TAIL = re.compile(r"/([A-Za-z]{1,3})$")
+
+
+def urls_in(
+    text: str, start: int, end: int, view: NormalizedText | None = None
+) -> list[tuple[int, int, str]]:
+    """URLs in ``text[start:end]`` as ``(start, end, url)`` in original offsets.
+
+    With ``view``, they are found on the normalized text (a full-width `ｗｗｗ．ｂｄｆ１２０．ｃｏｍ`
+    is a URL too); ``url`` is then the original text when that is ASCII, else the normalized one.
+    """
+    if view is None:
+        found = [(m.start(), m.end(), m.group(0)) for m in URL.finditer(text, start, end)]
+    else:
+        n_start, n_end = view.from_original(start), view.from_original(end)
+        found = []
+        for m in URL.finditer(view.text, n_start, n_end):
+            o_start, o_end = view.to_original(m.start(), m.end())
+            raw = text[o_start:o_end]
+            found.append((o_start, o_end, raw if raw.isascii() else m.group(0)))
+    out = []
+    for u_start, u_end, url in found:
+        if u_end < end and _CJK.match(text, u_end):
+            tail = _GLUED_TAIL.search(url)
+            if tail:
+                u_end -= len(tail.group(1))
+                url = url[: -len(tail.group(1))]
+        out.append((u_start, u_end, url))
+    return out
+
+
+def reach(
+    text: str,
+    block: Block,
+    start: int,
+    end: int,
+    attachments: list[tuple[int, int]],
+    lead_max: int,
+) -> Fragment:
+    """How far an ad hit at ``[start, end)`` reaches in ``block``.
+
+    Rightwards it takes in glue characters and any ``attachments`` (URLs, contacts, calls to
+    action) that follow with only glue between. Leftwards it takes in glue and, when the
+    previous boundary is at most ``lead_max`` characters away, the characters up to it (an
+    unknown city name before `哪家治疗...`). Then it says where the fragment sits.
+    """
+    atts = sorted(attachments)
+    moved = True
+    while moved:
+        moved = False
+        pos = end
+        while pos < block.end and text[pos] in GLUE:
+            pos += 1
+        for a_start, a_end in atts:
+            if a_start <= pos < a_end or (a_start == pos and a_end > end):
+                end = a_end
+                moved = True
+                break
+    # a question or exclamation mark closing the ad, then trailing glue (space, comma, colon)
+    if end < block.end and text[end] in "？?！!":
+        end += 1
+    while end < block.end and text[end] in GLUE:
+        end += 1
+    # leftwards: up to `lead_max` characters back to the previous boundary or clause mark
+    lead = start
+    while lead > block.start and text[lead - 1] not in BOUNDARY and text[lead - 1] not in "，,：:":
+        lead -= 1
+    if start - lead <= lead_max:
+        start = lead
+    before = text[block.start : start]
+    after = text[end : block.end]
+    if is_leftover(before) and is_leftover(after):
+        return Fragment(block.start, block.end, "block")
+    if is_leftover(before):
+        return Fragment(block.start, end, "front")
+    if is_leftover(after):
+        return Fragment(start, block.end, "end")
+    prev_char = text[start - 1] if start > block.start else "\n"
+    next_char = text[end] if end < block.end else "\n"
+    if (prev_char in BOUNDARY or prev_char in "”\"，,") and (next_char in BOUNDARY or text[end - 1] in GLUE):
+        return Fragment(start, end, "own")
+    return Fragment(start, end, "inside")
+
+
+def signals(doc: Document, label: str) -> dict[str, Any]:
+    """The page-signal dict of one detector label (created on first use)."""
+    table = doc.cache.setdefault(PAGE_SIGNALS, {})
+    out: dict[str, Any] = table.setdefault(label, {})
+    return out

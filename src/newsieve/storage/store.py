@@ -1,0 +1,236 @@
+"""``Storage``: the one object the application uses to reach Redis; ``open_storage`` builds it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import redis
+
+from newsieve.exceptions import NotFound
+from newsieve.filters.pipeline import SiteRules
+from newsieve.filters.types import Verdict
+
+from . import articles, feedback
+from .config import StorageConfig
+from .connection import connect
+from .errors import retrying
+from .keys import STREAMS, Keys
+from .messages import RawPage, RouteResult, decode, encode
+from .review import ReviewStore
+from .streams import Consumer, GroupInfo, group_info
+from .urls import canonical_url, url_hash
+
+__all__ = ["Storage", "open_storage"]
+
+log = logging.getLogger(__name__)
+
+
+def open_storage(config: StorageConfig) -> Storage:
+    """Connect (starting the embedded server if ``config.redis_url`` is None) and check the
+    server version. Raises ``RedisUnavailable`` or ``ConfigError``."""
+    client, where = connect(config)
+    return Storage(client, config, where)
+
+
+class Storage:
+    """Streams, articles, review, feedback and the seen-set under one key prefix.
+
+    See the package docstring for the interface. Every method retries connection errors
+    with backoff for ``config.retry_seconds`` and then raises ``RedisUnavailable``.
+    """
+
+    def __init__(
+        self, client: redis.Redis, config: StorageConfig, where: dict[str, str] | None = None
+    ) -> None:
+        self.redis = client
+        self.config = config
+        self.keys = Keys(config.key_prefix)
+        self.where = where or {}
+        self._publish = client.register_script(articles.PUBLISH)
+        self.review = ReviewStore(client, self.keys, config, self._publish)
+
+    def close(self) -> None:
+        self.redis.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _retry(self, fn: Any, what: str) -> Any:
+        return retrying(self.config.retry_seconds, fn, what)
+
+    def _trim(self) -> dict[str, Any]:
+        if self.config.stream_maxlen > 0:
+            return {"maxlen": self.config.stream_maxlen, "approximate": True}
+        return {}
+
+    # -- producing -------------------------------------------------------------------------
+    def publish_raw(self, page: RawPage, *, pipeline: redis.client.Pipeline | None = None) -> str:
+        """XADD the page onto ``raw``; its entry id (``""`` when queued on ``pipeline``)."""
+        if pipeline is not None:
+            pipeline.xadd(self.keys.raw, page.to_fields(), **self._trim())  # type: ignore[arg-type]
+            return ""
+        entry_id = self._retry(
+            lambda: self.redis.xadd(self.keys.raw, page.to_fields(), **self._trim()),  # type: ignore[arg-type]
+            "publish_raw",
+        )
+        return str(entry_id.decode())
+
+    def route(
+        self, verdict: Verdict, *, url: str | None, site: str | None, raw_id: str | None = None,
+        original: dict[str, Any] | None = None,
+    ) -> RouteResult:  # fmt: skip
+        """Store ``verdict`` where its ``action`` sends it (see the package docstring)."""
+        return self.route_many([(verdict, url, site, raw_id)], original=original)[0]
+
+    def route_many(
+        self,
+        items: Iterable[tuple[Verdict, str | None, str | None, str | None]],
+        *,
+        original: dict[str, Any] | None = None,
+    ) -> list[RouteResult]:
+        """``route`` for a batch of ``(verdict, url, site, raw_id)``, publishing in one round trip."""
+        results: list[RouteResult | None] = []
+        drafts: list[tuple[int, articles.ArticleDraft]] = []
+        for verdict, url, site, raw_id in items:
+            if verdict.action == "publish":
+                drafts.append((len(results), articles.draft(verdict, url=url, site=site, raw_id=raw_id)))
+                results.append(None)
+            elif verdict.action == "review":
+                item = self.review.submit(verdict, url=url, site=site, original=original, raw_id=raw_id)
+                results.append(RouteResult("review", review_item_id=item.id))
+            else:
+                message = {"url": url, "site": site, "raw_id": raw_id, "source": "filter",
+                           "verdict": verdict.to_dict()}  # fmt: skip
+                sid = self._retry(
+                    lambda m=message: self.redis.xadd(
+                        self.keys.rejected, {"data": encode(m)}, **self._trim()
+                    ),
+                    "route reject",
+                )
+                results.append(RouteResult("rejected", stream_id=sid.decode()))
+        if drafts:
+
+            def run() -> list[Any]:
+                pipe = self.redis.pipeline(transaction=False)
+                for _, d in drafts:
+                    ks, args = articles.publish_args(d, self.keys, self.config)
+                    self._publish(keys=ks, args=args, client=pipe)
+                return pipe.execute()
+
+            # Safe to repeat after a dropped connection: the script is idempotent per article id.
+            replies = self._retry(run, "route publish")
+            for (index, d), reply in zip(drafts, replies, strict=True):
+                results[index] = articles.parse_publish_reply(d, reply)
+        return [r for r in results if r is not None]
+
+    # -- consuming -------------------------------------------------------------------------
+    def consumer(
+        self, stream: str, group: str, name: str, *, block_ms: int | None = None, count: int | None = None,
+        follow: bool = True,
+    ) -> Consumer:  # fmt: skip
+        return Consumer(
+            self.redis,
+            self.keys,
+            self.config,
+            stream,
+            group,
+            name,
+            block_ms=block_ms,
+            count=count,
+            follow=follow,
+        )
+
+    def groups(self, stream: str) -> list[GroupInfo]:
+        result: list[GroupInfo] = self._retry(
+            lambda: group_info(self.redis, self.keys.stream(stream)), "groups"
+        )
+        return result
+
+    def stream_length(self, stream: str) -> int:
+        return int(self._retry(lambda: self.redis.xlen(self.keys.stream(stream)), "XLEN"))
+
+    def read_stream(self, stream: str, after: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Entries of any stream after id ``after`` (read-only), each ``data`` plus ``stream_id``."""
+        low = f"({after}" if after else "-"
+        entries = self._retry(
+            lambda: self.redis.xrange(self.keys.stream(stream), min=low, count=limit), "XRANGE"
+        )
+        return [{**decode(fields), "stream_id": entry_id.decode()} for entry_id, fields in entries]
+
+    def articles_after(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """The article messages after stream id ``after`` (oldest first), each with ``stream_id``."""
+        return self.read_stream("articles", after, limit)
+
+    def get_article(self, article_id: str) -> dict[str, Any]:
+        found = self._retry(lambda: articles.load_article(self.redis, self.keys, article_id), "get_article")
+        if found is None:
+            raise NotFound(f"no article {article_id}")
+        result: dict[str, Any] = found
+        return result
+
+    # -- crawler helpers -------------------------------------------------------------------
+    @staticmethod
+    def canonical_url(url: str) -> str:
+        return canonical_url(url)
+
+    def seen(self, url: str) -> bool:
+        key = self.keys.seen(url_hash(canonical_url(url)))
+        return bool(self._retry(lambda: self.redis.exists(key), "seen"))
+
+    def mark_seen(self, url: str, *, pipeline: redis.client.Pipeline | None = None) -> None:
+        key = self.keys.seen(url_hash(canonical_url(url)))
+        if pipeline is not None:
+            pipeline.set(key, b"1", ex=self.config.seen_ttl_seconds)
+            return
+        self._retry(lambda: self.redis.set(key, b"1", ex=self.config.seen_ttl_seconds), "mark_seen")
+
+    # -- feedback --------------------------------------------------------------------------
+    def feedback_examples(self, after: str | None = None) -> Iterator[dict[str, Any]]:
+        return feedback.iter_examples(self.redis, self.keys, after)
+
+    def site_rules(self, site: str) -> SiteRules:
+        result: SiteRules = self._retry(
+            lambda: feedback.load_site_rules(self.redis, self.keys, site), "site_rules"
+        )
+        return result
+
+    def add_site_rule(self, site: str, kind: feedback.RuleKind, text: str, label: str | None = None) -> None:
+        self._retry(
+            lambda: feedback.add_site_rule(self.redis, self.keys, site, kind, text, label), "add_site_rule"
+        )
+
+    def remove_site_rule(self, site: str, kind: feedback.RuleKind, text: str) -> None:
+        self._retry(lambda: feedback.remove_site_rule(self.redis, self.keys, site, kind, text), "site rule")
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Which Redis, its version, and each stream's length and groups."""
+
+        def run() -> dict[str, Any]:
+            started = time.perf_counter()
+            self.redis.ping()
+            ping_ms = (time.perf_counter() - started) * 1000
+            streams: dict[str, Any] = {}
+            for name in STREAMS:
+                key = self.keys.stream(name)
+                streams[name] = {
+                    "key": key,
+                    "length": int(self.redis.xlen(key)),
+                    "groups": [g.to_dict() for g in group_info(self.redis, key)],
+                }
+            info = self.redis.info("memory")
+            return {
+                "redis": {**self.where, "ping_ms": round(ping_ms, 3), "used_memory": info.get("used_memory")},
+                "key_prefix": self.config.key_prefix,
+                "streams": streams,
+                "review": self.review.counts(),
+            }
+
+        result: dict[str, Any] = self._retry(run, "status")
+        return result

@@ -1,0 +1,375 @@
+"""Consumer groups: at-least-once delivery, reclaiming, dead letters, lag.
+
+A ``Consumer`` iterates ``Message`` objects of one stream for one group member::
+
+    for msg in storage.consumer("articles", "indexer", "host-1"):
+        index(msg.data)
+        msg.ack()              # only once the effect is stored; or msg.fail("why")
+
+- A new group starts at the beginning of the stream (``XGROUP CREATE ... 0 MKSTREAM``).
+- Entries that a consumer read but did not ack within ``claim_idle_ms`` (it crashed, hangs,
+  or was SIGKILLed) are reclaimed by whichever consumer of the group looks first
+  (XAUTOCLAIM), before new entries are read.
+- ``Message.fail(error)`` records the error and makes the entry due again at once (XCLAIM
+  with ``IDLE``), without waiting for ``claim_idle_ms``.
+- An entry delivered ``max_deliveries`` times goes to ``deadletter`` (script
+  ``DEADLETTER``: copy, ack, forget the error, atomically) with its fields, its last error
+  and where it came from (``dl_stream``, ``dl_group``, ``dl_entry_id``, ``dl_deliveries``,
+  ``dl_error``, ``dl_consumer``, ``dl_at``).
+- Connection errors are retried with backoff (``errors.retrying``): a consumer outlives a
+  Redis restart. An entry read but not acked across the restart is reclaimed later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import redis.exceptions as rexc
+
+from .config import StorageConfig
+from .errors import retrying
+from .keys import Keys
+from .messages import decode
+
+__all__ = ["DEADLETTER", "Consumer", "GroupInfo", "Message", "ensure_group", "group_info"]
+
+log = logging.getLogger(__name__)
+
+DEADLETTER = """
+-- Move one pending entry to the dead-letter stream: copy it with where it came from and its
+-- last error, ack it in its group, forget its recorded error.
+-- KEYS[1] source stream, KEYS[2] dead-letter stream, KEYS[3] errors hash of (stream, group)
+-- ARGV[1] group, ARGV[2] entry id, ARGV[3] deliveries, ARGV[4] error ('' = the recorded one),
+-- ARGV[5] consumer, ARGV[6] now (unix ms), ARGV[7] maxlen of the dead-letter stream (0 = none)
+-- Returns the dead-letter entry id.
+local entry = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+local err = ARGV[4]
+if err == '' then
+  err = redis.call('HGET', KEYS[3], ARGV[2]) or ('no ack after ' .. ARGV[3] .. ' deliveries')
+end
+local fields = {}
+if entry[1] then
+  for _, v in ipairs(entry[1][2]) do fields[#fields + 1] = v end
+else
+  fields = {'data', '{}'}
+end
+for _, v in ipairs({'dl_stream', KEYS[1], 'dl_group', ARGV[1], 'dl_entry_id', ARGV[2],
+                    'dl_deliveries', ARGV[3], 'dl_error', err, 'dl_consumer', ARGV[5],
+                    'dl_at', ARGV[6]}) do
+  fields[#fields + 1] = v
+end
+local id
+if tonumber(ARGV[7]) > 0 then
+  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', unpack(fields))
+else
+  id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[2])
+return id
+"""
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def ensure_group(client: redis.Redis, stream: str, group: str, start: str = "0") -> bool:
+    """Create ``group`` on ``stream`` (and the stream) unless it exists. True when created."""
+    try:
+        client.xgroup_create(stream, group, id=start, mkstream=True)
+        return True
+    except rexc.ResponseError as exc:
+        if "BUSYGROUP" in str(exc):
+            return False
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    name: str
+    consumers: int
+    pending: int
+    """Entries delivered to a member and not acked yet."""
+    lag: int | None
+    """Entries not delivered to the group yet (``None`` when the server cannot tell, e.g. after
+    entries were deleted from the middle of the stream)."""
+    last_delivered_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "consumers": self.consumers,
+            "pending": self.pending,
+            "lag": self.lag,
+            "last_delivered_id": self.last_delivered_id,
+        }
+
+
+_LAG_SCAN_CAP = 100_000  # Redis < 7 reports no lag: count at most this many entries
+
+
+def group_info(client: redis.Redis, stream: str) -> list[GroupInfo]:
+    """Each group of ``stream`` with its pending count and lag (``[]`` for a missing stream)."""
+    try:
+        groups = client.xinfo_groups(stream)
+    except rexc.ResponseError as exc:
+        if "no such key" in str(exc).lower():
+            return []
+        raise
+    out = []
+    for g in groups:
+        last = _s(g.get("last-delivered-id", b"0-0"))
+        lag = g.get("lag")
+        if "lag" not in g:  # Redis 6.2: count what comes after the last delivered id
+            after: Any = client.xrange(stream, min=f"({last}" if last != "0-0" else "-", count=_LAG_SCAN_CAP)
+            lag = len(after)
+        out.append(
+            GroupInfo(
+                name=_s(g["name"]),
+                consumers=int(g.get("consumers", 0)),
+                pending=int(g.get("pending", 0)),
+                lag=None if lag is None else int(lag),
+                last_delivered_id=last,
+            )
+        )
+    return out
+
+
+class Message:
+    """One delivered entry. ``data`` is the decoded dict; ``deliveries`` counts this delivery."""
+
+    __slots__ = ("_consumer", "data", "deliveries", "done", "id", "stream")
+
+    def __init__(self, consumer: Consumer, entry_id: str, data: dict[str, Any], deliveries: int) -> None:
+        self._consumer = consumer
+        self.id = entry_id
+        self.stream = consumer.stream
+        self.data = data
+        self.deliveries = deliveries
+        self.done = False
+
+    def ack(self, pipeline: redis.client.Pipeline | None = None) -> None:
+        """Acknowledge: the entry will not be delivered again. With ``pipeline``, the XACK is
+        queued there (put it in the transaction that stores the effect)."""
+        self._consumer._ack(self, pipeline)
+        self.done = True
+
+    def fail(self, error: str) -> None:
+        """Processing failed: due again at once, or to ``deadletter`` after ``max_deliveries``."""
+        self._consumer._fail(self, error)
+        self.done = True
+
+    def __repr__(self) -> str:
+        return f"<Message {self.stream} {self.id} deliveries={self.deliveries}>"
+
+
+class Consumer:
+    """Iterator over the messages of ``stream`` for member ``name`` of ``group``.
+
+    ``follow=False`` stops when nothing is new and nothing is due for reclaiming.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        config: StorageConfig,
+        stream: str,
+        group: str,
+        name: str,
+        *,
+        block_ms: int | None = None,
+        count: int | None = None,
+        follow: bool = True,
+    ) -> None:
+        self.redis = client
+        self.keys = keys
+        self.config = config
+        self.stream = stream
+        self.key = keys.stream(stream)
+        self.group = group
+        self.name = name
+        self.block_ms = config.block_ms if block_ms is None else block_ms
+        self.count = count or config.read_count
+        self.follow = follow
+        self._errors_key = keys.errors(stream, group)
+        self._deadletter = client.register_script(DEADLETTER)
+        self._claim_cursor = "0-0"
+        self._next_claim = 0.0  # monotonic time of the next XAUTOCLAIM round
+        self._closed = False
+        self._group_ready = False
+
+    # -- iteration -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Message]:
+        while not self._closed:
+            batch = self._reclaim()
+            if not batch:
+                batch = self._read_new()
+            if not batch:
+                if not self.follow:
+                    return
+                continue
+            yield from batch
+
+    def close(self) -> None:
+        self._closed = True
+
+    def ack_many(self, messages: list[Message], pipeline: redis.client.Pipeline | None = None) -> None:
+        """Acknowledge a batch in one XACK (the fast path for high-volume consumers)."""
+        if not messages:
+            return
+        ids = [m.id for m in messages]
+        retried = [m.id for m in messages if m.deliveries > 1]
+
+        def queue(pipe: Any) -> None:
+            pipe.xack(self.key, self.group, *ids)
+            if retried:
+                pipe.hdel(self._errors_key, *retried)
+
+        if pipeline is not None:
+            queue(pipeline)
+        else:
+
+            def run() -> Any:
+                pipe = self.redis.pipeline(transaction=False)
+                queue(pipe)
+                return pipe.execute()
+
+            self._call(run, "XACK")
+        for m in messages:
+            m.done = True
+
+    def _call(self, fn: Any, what: str) -> Any:
+        def run() -> Any:
+            if not self._group_ready:
+                ensure_group(self.redis, self.key, self.group)
+                self._group_ready = True
+            try:
+                return fn()
+            except rexc.ResponseError as exc:
+                if "NOGROUP" in str(exc):  # the stream or group was deleted (or the server lost it)
+                    self._group_ready = False
+                    ensure_group(self.redis, self.key, self.group)
+                    self._group_ready = True
+                    return fn()
+                raise
+
+        return retrying(self.config.retry_seconds, run, f"{what} {self.key}/{self.group}")
+
+    def _read_new(self) -> list[Message]:
+        block = self.block_ms if self.follow else None
+
+        def read() -> Any:
+            return self.redis.xreadgroup(
+                self.group, self.name, {self.key: ">"}, count=self.count, block=block
+            )
+
+        reply = self._call(read, "XREADGROUP")
+        out: list[Message] = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                if fields is None:
+                    continue
+                out.append(Message(self, _s(entry_id), decode(fields), 1))
+        return out
+
+    def _reclaim(self) -> list[Message]:
+        now = time.monotonic()
+        if now < self._next_claim:
+            return []
+        idle = self.config.claim_idle_ms
+
+        def claim() -> Any:
+            return self.redis.xautoclaim(
+                self.key,
+                self.group,
+                self.name,
+                min_idle_time=idle,
+                start_id=self._claim_cursor,
+                count=self.count,
+            )
+
+        reply = self._call(claim, "XAUTOCLAIM")
+        cursor, entries = _s(reply[0]), reply[1]
+        self._claim_cursor = cursor
+        if cursor == "0-0":  # went through the whole pending list: look again a bit later
+            self._next_claim = now + min(idle / 4000, 1.0)
+        live = [(_s(i), f) for i, f in entries if f]
+        gone = [_s(i) for i, f in entries if not f]  # trimmed away while pending (Redis 6.2)
+        if gone:
+            self._call(lambda: self.redis.xack(self.key, self.group, *gone), "XACK")
+        if not live:
+            return []
+
+        def deliveries() -> Any:
+            pipe = self.redis.pipeline(transaction=False)
+            for entry_id, _ in live:
+                pipe.xpending_range(self.key, self.group, min=entry_id, max=entry_id, count=1)
+            return pipe.execute()
+
+        counts = self._call(deliveries, "XPENDING")
+        out = []
+        for (entry_id, fields), pending in zip(live, counts, strict=True):
+            n = int(pending[0]["times_delivered"]) if pending else 1
+            if n > self.config.max_deliveries:
+                self._to_deadletter(entry_id, n, "")
+                continue
+            out.append(Message(self, entry_id, decode(fields), n))
+        return out
+
+    # -- outcomes --------------------------------------------------------------------------
+    def _ack(self, msg: Message, pipeline: redis.client.Pipeline | None) -> None:
+        if pipeline is not None:
+            pipeline.xack(self.key, self.group, msg.id)
+            if msg.deliveries > 1:
+                pipeline.hdel(self._errors_key, msg.id)
+            return
+
+        def ack() -> Any:
+            if msg.deliveries > 1:
+                pipe = self.redis.pipeline(transaction=False)
+                pipe.xack(self.key, self.group, msg.id)
+                pipe.hdel(self._errors_key, msg.id)
+                return pipe.execute()
+            return self.redis.xack(self.key, self.group, msg.id)
+
+        self._call(ack, "XACK")
+
+    def _fail(self, msg: Message, error: str) -> None:
+        if msg.deliveries >= self.config.max_deliveries:
+            self._to_deadletter(msg.id, msg.deliveries, error)
+            return
+
+        def fail() -> Any:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hset(self._errors_key, msg.id, error)
+            # Mark it idle for claim_idle_ms already, so the next XAUTOCLAIM round takes it.
+            pipe.xclaim(
+                self.key, self.group, self.name, min_idle_time=0, message_ids=[msg.id],
+                idle=self.config.claim_idle_ms, justid=True,
+            )  # fmt: skip
+            return pipe.execute()
+
+        self._call(fail, "XCLAIM")
+        self._next_claim = 0.0
+        self._claim_cursor = "0-0"
+
+    def _to_deadletter(self, entry_id: str, deliveries: int, error: str) -> None:
+        log.warning("%s %s: %d deliveries, to deadletter: %s", self.key, entry_id, deliveries, error)
+        keys = [self.key, self.keys.deadletter, self._errors_key]
+        args: list[Any] = [
+            self.group,
+            entry_id,
+            deliveries,
+            error,
+            self.name,
+            int(time.time() * 1000),
+            self.config.stream_maxlen,
+        ]
+        self._call(lambda: self._deadletter(keys=keys, args=args), "deadletter")

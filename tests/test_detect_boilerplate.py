@@ -1,0 +1,200 @@
+"""BoilerplateDetector: one test per reason, with the text that must go and the text that must stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsieve.filters import FilterConfig, clean, load_rules
+from newsieve.filters.detectors.boilerplate import BoilerplateDetector
+from newsieve.filters.types import Block, Document, Span
+
+FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
+
+
+def make_doc(text: str) -> Document:
+    """One block per line, as a plain-text extraction gives them."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    blocks, pos = [], 0
+    for ln in lines:
+        blocks.append(Block(ln, pos, pos + len(ln)))
+        pos += len(ln) + 1
+    return Document(text="\n".join(lines), blocks=blocks, title=lines[0] if lines else "")
+
+
+@pytest.fixture(scope="module")
+def detector() -> BoilerplateDetector:
+    return BoilerplateDetector(load_rules(), FilterConfig())
+
+
+def spans(detector: BoilerplateDetector, text: str) -> list[Span]:
+    doc = make_doc(text)
+    found = [s for s in detector.detect(doc) if isinstance(s, Span)]
+    for s in found:
+        assert doc.text[s.start : s.end] == s.text
+        assert s.reason.startswith(s.label)
+        assert 0 < s.confidence <= 1
+    return found
+
+
+def removed(found: list[Span]) -> str:
+    return "\n".join(s.text for s in found)
+
+
+def left(text: str, found: list[Span]) -> str:
+    """The document text with the spans cut out, without spaces: what a reader would keep."""
+    doc = make_doc(text)
+    keep = [True] * len(doc.text)
+    for s in found:
+        for i in range(s.start, s.end):
+            keep[i] = False
+    return "".join(ch for ch, k in zip(doc.text, keep, strict=True) if k and not ch.isspace())
+
+
+ARTICLE = "市委召开常委会议，研究部署下一阶段重点工作。会议强调，要坚持稳中求进工作总基调。"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "上一篇文章: 快看你家今后会啥样霸州城乡控制性详细规",
+        "下一篇：一日一技：在 Python 中实现延迟调用",
+        "- 上一条: 若大活塞的横截面积是S2 下一条: 化学发光定氮仪执行标准",
+        "上一篇： 洋葱的好吃做法 用它与鸡肉搭配 下一篇：没有了",
+        "前一篇：佰科公司聚合氯化铝符合国家标准",
+        "Previous Post视频：Hart share prize Next Post Top story",
+    ],
+)
+def test_prevnext(detector: BoilerplateDetector, line: str) -> None:
+    found = spans(detector, f"{ARTICLE}\n{line}")
+    assert {s.label for s in found} == {"boilerplate.prevnext"}
+    assert left(f"{ARTICLE}\n{line}", found) == ARTICLE
+
+
+def test_prevnext_title_in_next_block(detector: BoilerplateDetector) -> None:
+    found = spans(detector, f"{ARTICLE}\n上一篇文章:\n快看你家今后会啥样")
+    assert "快看你家今后会啥样" in removed(found)
+
+
+def test_prevnext_negative(detector: BoilerplateDetector) -> None:
+    text = (
+        "该院负责人表示，上一篇章已经翻过，下一阶段将重点做好慢病管理工作。\n"
+        "上一条消息说明了情况，下一条将在明天发布。"
+    )
+    assert spans(detector, text) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "转载请注明地址:http://www.yingchunhuaa.com/ychfz/7130.html",
+        "文章来源：xinwen365.com 转载请注明出处",
+        "版权所有，转载请注明来源 bdfzx120.com",
+        "本文地址：http://www.bdfzx120.com/ychfz/9826.html",
+        "转载请注明出处：nkzx99.com",
+        "免责声明：本站部分文章来源于网络，如有侵权请联系删除。",
+        "温馨提示：文章内容系作者个人观点，不代表本站对其观点赞同或支持，若侵权请联系作者进行删除。",
+    ],
+)
+def test_repost(detector: BoilerplateDetector, line: str) -> None:
+    found = spans(detector, f"{ARTICLE}\n{line}")
+    assert found and {s.label for s in found} == {"boilerplate.repost"}
+    assert left(f"{ARTICLE}\n{line}", found) == ARTICLE
+
+
+def test_repost_negative_newspaper_source(detector: BoilerplateDetector) -> None:
+    # the original paper's attribution is not the repost site's notice
+    text = f"{ARTICLE}\n来源：新华社\n（来源：燕赵都市网）\n本次活动资金来源：市财政专项拨款。"
+    assert [s for s in spans(detector, text) if s.label == "boilerplate.repost"] == []
+
+
+def test_repost_glued_to_paragraph_end(detector: BoilerplateDetector) -> None:
+    found = spans(detector, f"{ARTICLE}转载请注明出处：nkzx99.com")
+    assert removed(found) == "转载请注明出处：nkzx99.com"
+
+
+@pytest.mark.parametrize(
+    ("line", "meta"),
+    [
+        ("编辑丨解玮 来源丨晋中日报", {"editor": "解玮", "source": "晋中日报"}),
+        ("本文来源：临汾日报", {"source": "临汾日报"}),
+        ("责任编辑：杨帆", {"editor": "杨帆"}),
+        ("（责任编辑：陈驰）", {"editor": "陈驰"}),
+        ("作者丨王小明", {"author": "王小明"}),
+    ],
+)
+def test_wechat_meta(detector: BoilerplateDetector, line: str, meta: dict[str, str]) -> None:
+    found = spans(detector, f"{ARTICLE}\n{line}")
+    assert {s.label for s in found} == {"boilerplate.wechat"}
+    assert left(f"{ARTICLE}\n{line}", found) == ARTICLE
+    got: dict[str, str] = {}
+    for s in found:
+        got.update(s.evidence.get("meta", {}))
+    assert got == meta
+
+
+@pytest.mark.parametrize(
+    "line", ["审核：刘洋", "校对 | 杨帆", "点击蓝字关注我们", "长按二维码", "长按识别二维码关注"]
+)
+def test_wechat_lines(detector: BoilerplateDetector, line: str) -> None:
+    found = spans(detector, f"{ARTICLE}\n{line}")
+    assert [s.label for s in found] == ["boilerplate.wechat"]
+    assert found[0].text == line
+
+
+def test_wechat_glued_after_author(detector: BoilerplateDetector) -> None:
+    text = "促进示范区晋中开发区和10个县(市)开发区协同联动发展。(刘冬冬) 编辑丨解玮 来源丨晋中日报"
+    found = spans(detector, text)
+    assert removed(found) == "编辑丨解玮\n来源丨晋中日报"
+
+
+def test_wechat_negative_prose(detector: BoilerplateDetector) -> None:
+    text = (
+        "据该院宣传科编辑介绍，义诊期间市民可长按二维码关注医院公众号预约。\n"
+        "2022-03-14 10:50:34 出处：快科技 作者：陈驰 编辑：陈驰 评论(0)\n"
+        "记者从相关部门了解到，来源于社会捐赠的物资已全部发放到位。\n"
+        "发布时间：2021-04-01 17:42:00 点击量： 来源：纪律检查室 李亚乐"
+    )
+    assert spans(detector, text) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "当前位置：首页 > 新闻中心 > 本地新闻",
+        "首页 > 新闻中心 > 本地新闻",
+        "分享到：微信 微博 QQ空间",
+        "【字体：大 中 小】",
+        "点击：次",
+    ],
+)
+def test_other_chrome(detector: BoilerplateDetector, line: str) -> None:
+    found = spans(detector, f"{line}\n{ARTICLE}")
+    assert {s.label for s in found} == {"boilerplate.other"}
+    assert left(f"{line}\n{ARTICLE}", found) == ARTICLE
+
+
+def test_other_negative(detector: BoilerplateDetector) -> None:
+    text = "他说，点击：这是网友最常用的操作。\n在首页上，市民可以查看本地新闻和办事指南。"
+    assert spans(detector, text) == []
+
+
+def test_fixture_page_end_to_end() -> None:
+    v = clean((FIXTURES / "wechat_footer.txt").read_bytes(), content_type="text/plain")
+    gone_list = ("编辑丨李静", "来源丨城东日报", "审核：刘洋", "点击蓝字关注", "长按识别二维码",
+                 "转载请注明出处", "example-repost.com", "免责声明", "上一篇", "没有了", "当前位置")
+    for gone in gone_list:
+        assert gone not in v.text, gone
+    for kept in ("市级领导和机关干部职工500余人参加", "新建和改造口袋公园30个。（本报记者 王志刚）"):
+        assert kept in v.text, kept
+    assert v.meta.editor == "李静"
+    assert v.meta.source == "城东日报"
+
+
+def test_fixture_negatives_end_to_end() -> None:
+    text = (FIXTURES / "prose_negatives.txt").read_text(encoding="utf-8")
+    v = clean(text, content_type="text/plain")
+    assert not [s for s in v.removed if s.label.startswith("boilerplate.")]
+    for line in text.splitlines()[1:]:
+        assert line in v.text, line

@@ -1,0 +1,161 @@
+"""DamageDetector: deleted digits, mojibake and pinyin obfuscation flags, positives and negatives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsieve.filters import FilterConfig, clean, load_rules
+from newsieve.filters.detectors.damage import DamageDetector
+from newsieve.filters.types import Block, Document, Flag
+
+FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
+
+
+def make_doc(text: str) -> Document:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    blocks, pos = [], 0
+    for ln in lines:
+        blocks.append(Block(ln, pos, pos + len(ln)))
+        pos += len(ln) + 1
+    return Document(text="\n".join(lines), blocks=blocks)
+
+
+@pytest.fixture(scope="module")
+def detector() -> DamageDetector:
+    return DamageDetector(load_rules(), FilterConfig())
+
+
+def flags(detector: DamageDetector, text: str) -> dict[str, Flag]:
+    found = [f for f in detector.detect(make_doc(text)) if isinstance(f, Flag)]
+    for f in found:
+        assert f.reason.startswith(f.label)
+        assert f.count >= 1 and f.examples
+    return {f.label: f for f in found}
+
+
+# -- digits_stripped -------------------------------------------------------------------------------
+
+
+def test_stripped_page_is_flagged(detector: DamageDetector) -> None:
+    text = (FIXTURES / "stripped.txt").read_text(encoding="utf-8")
+    got = flags(detector, text)
+    assert "damage.digits_stripped" in got
+    flag = got["damage.digits_stripped"]
+    assert flag.count >= 3
+    assert any("年,全市" in ex for ex in flag.examples)
+
+
+def test_same_page_with_its_numbers_is_not(detector: DamageDetector) -> None:
+    text = (FIXTURES / "numbers_intact.txt").read_text(encoding="utf-8")
+    assert "damage.digits_stripped" not in flags(detector, text)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "该中心重新开放，大约名身着表达爱国热情的红色衣装的市民在此举行10公里长跑。",
+        "据法国交管部门统计，当天上午交通堵塞造成的车流长达创纪录的公里。",
+        "英国《金融时报》对先锋领航、摩根大通(., 2.79, 2.47%)等公司进行了调查。",
+        "这一行动，类似于年英国在结束殖民统治前的做法，引起各方关注。",
+        "监管部门要求的拨备覆盖率基本标准为%，对于超过监管要求2倍以上的应视为存在隐藏利润。",
+    ],
+)
+def test_one_gap_and_no_number_left(detector: DamageDetector, sentence: str) -> None:
+    # a site that strips digits strips all of them: one gap in an article with no 3+ digit number
+    text = f"{sentence}\n记者了解到，活动吸引了众多市民参与，现场气氛热烈，各项工作有序进行。"
+    assert "damage.digits_stripped" in flags(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a stray `.5%` on a clean page
+        "今年前三季度，全市居民人均可支配收入同比增长.5%，增速比上半年有所加快。\n记者了解到，各项民生工作有序推进。",
+        # the same gap with the article's numbers intact
+        "2019年，全市生产总值完成1035亿元，同比增长6.2%，完成年度目标的101.3%。\n另有数据显示，部分指标为%，有待核实。",
+        # ordinary Chinese that looks like a gap
+        "新增企业数个，年轻人成为创业主力，上万元的设备陆续到位，近亿元资金已经落实。\n在年底前，将完成全部工程。",
+        "他于年内完成了学业，一场万人注目的比赛在体育中心举行，现场观众热情高涨。",
+    ],
+)
+def test_not_stripped(detector: DamageDetector, text: str) -> None:
+    assert "damage.digits_stripped" not in flags(detector, text)
+
+
+def test_digits_in_urls_and_footers_do_not_count(detector: DamageDetector) -> None:
+    # the article has gaps and no number; the ad's URL and the footer's title carry digits
+    text = (
+        "北京哪家治疗白癜风正规 https://baike.baidu.com/item/9728824\n"
+        "年,列入考核范围的开发区入区企业数个,完成全年考核指标的.83%;经营收入完成.66亿元。\n"
+        "推荐阅读?? 奖金711万元！? 债券市场是否存在泡沫？世界知名首席投资官们这么说\n"
+        "上一篇文章: 奖金711万元！"
+    )
+    assert "damage.digits_stripped" in flags(detector, text)
+
+
+# -- mojibake ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "MORE延伸阅读??头条 我市组织开展全民国家安全教育日宣传活动",
+        "USB?？榛滞蛴帽鞺2741A具有广泛的测量功能",
+        "本站文章锟斤拷锟斤拷转载",
+        "市民反映\ufffd\ufffd问题已解决",
+        "å¤§å®¶å¥½，欢迎光临",
+    ],
+)
+def test_mojibake(detector: DamageDetector, line: str) -> None:
+    assert "damage.mojibake" in flags(detector, f"记者了解到，活动吸引了众多市民参与。\n{line}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "你真的相信吗??他反问道。",
+        "这是为什么?记者追问。",
+        "详情见 http://example.com/list.php?id=3&page=2 页面。",
+        "市民纷纷点赞：“好！？”",
+    ],
+)
+def test_not_mojibake(detector: DamageDetector, line: str) -> None:
+    assert "damage.mojibake" not in flags(detector, f"记者了解到，活动吸引了众多市民参与。\n{line}")
+
+
+# -- obfuscated --------------------------------------------------------------------------------------
+
+
+def test_pinyin_glosses(detector: DamageDetector) -> None:
+    text = (FIXTURES / "pinyin.txt").read_text(encoding="utf-8")
+    got = flags(detector, text)
+    assert "damage.obfuscated" in got
+    assert got["damage.obfuscated"].count == 3
+
+
+def test_acronyms_are_not_pinyin(detector: DamageDetector) -> None:
+    text = (
+        "人工智能（AI）和机器学习（ML）可以提升绩效指标（KPI），"
+        "数字万用表（DMM）精度高，官训练团（afrotc）。"
+    )
+    assert "damage.obfuscated" not in flags(detector, text)
+
+
+# -- end to end -------------------------------------------------------------------------------------
+
+
+def test_seed_page_flags() -> None:
+    v = clean((Path(__file__).parent / "fixtures" / "seed-page.txt").read_bytes(), content_type="text/plain")
+    got = {f.label: f for f in v.flags}
+    assert {"damage.digits_stripped", "damage.mojibake"} <= set(got)
+    assert "damage.obfuscated" not in got
+    assert got["damage.digits_stripped"].count >= 5
+
+
+def test_template_date_does_not_hide_stripping(detector: DamageDetector) -> None:
+    # the repost site's own date line keeps its digits; the article it stripped has none left
+    stripped = (FIXTURES / "stripped.txt").read_text(encoding="utf-8")
+    text = f"发布时间：2020-09-26 10:35:12 来源：本站原创 作者：管理员 栏目：本地新闻\n{stripped}"
+    assert "damage.digits_stripped" in flags(detector, text)

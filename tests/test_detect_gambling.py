@@ -1,0 +1,66 @@
+"""ad.gambling: spliced brands go and their sentence stays; casino news and ordinary words stay."""
+
+from __future__ import annotations
+
+import pytest
+from _ads_docs import cleaned, doc_of, spans_of
+
+from newsieve.filters.detectors.gambling import GamblingDetector
+
+
+def _gambling(*lines: str):
+    doc = doc_of(*lines)
+    return doc, [s for s in spans_of(GamblingDetector, doc) if s.label == "ad.gambling"]
+
+
+@pytest.mark.parametrize(
+    ("line", "splice"),
+    [
+        ("据应急管理厅消息：3月11日1时39分，王者威尼斯人现金网网址：宜春市一制药公司发生爆炸事故。",
+         "王者威尼斯人现金网网址："),
+        ("无与伦比的个人关注和实习机会，航空报价bt365手机下载首页摩根大学。", "bt365手机下载首页"),
+        ("yabo手机版登录:冻生开杂色蛤肉价格行情。", "yabo手机版登录:"),
+        ("本届论坛吸引了众多企业参与，华体会官网注册的嘉宾发表了演讲。", "华体会官网注册"),
+        ("市民反映，皇冠体育网址在朋友圈流传。", "皇冠体育网址"),
+    ],
+)
+def test_splice_is_cut_out_of_the_sentence(line: str, splice: str) -> None:
+    doc, spans = _gambling(line)
+    assert [s.reason for s in spans] == ["ad.gambling.splice"]
+    assert cleaned(doc, spans) == line.replace(splice, "", 1)
+
+
+def test_brand_list_line() -> None:
+    line = "优乐国际ag代理 威尼斯人现金直营 太阳城电玩城手机版 登峰娱乐代理网址 钻石娱乐电子平台网"
+    _doc, spans = _gambling("正文第一段。", line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.keywords", line)]
+
+
+def test_keyword_line_with_a_brand() -> None:
+    line = "本文关键词：娃娃,菜炒,必威betway中文版,香菇,炒,牛肉"
+    _doc, spans = _gambling("正文第一段。", line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.keywords", line)]
+    assert spans[0].evidence["brands"]
+
+
+def test_full_width_and_traditional_brands() -> None:
+    doc, spans = _gambling("会上，澳門新葡京ＡＰＰ下載吸引眼球，代表们随后参观了展览。")
+    assert [s.text for s in spans] == ["澳門新葡京ＡＰＰ下載"]
+    assert cleaned(doc, spans) == "会上，吸引眼球，代表们随后参观了展览。"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "澳门威尼斯人度假村酒店今年接待游客增长两成，金沙中国股价上涨3%。",
+        "皇冠假日酒店正式开业，太阳城小区居民参加了开业仪式。",
+        "警方破获一起利用“时时彩”进行网络赌博的案件，抓获犯罪嫌疑人12名。",
+        "本届世界杯开幕，球迷在体育平台观看直播。",
+        "乐虎功能饮料赞助了本次马拉松比赛，开云集团发布了财报。",
+        "敦煌鸣沙山月牙泉景区，金沙在阳光下闪闪发光。",
+        "标签： 世界杯预选赛 南美区 哥伦比亚 玻利维亚 积分 排名",
+    ],
+)
+def test_news_and_ordinary_words_stay(line: str) -> None:
+    _, spans = _gambling(line)
+    assert spans == []

@@ -1,0 +1,170 @@
+"""ad.medical: every form of an injected hospital ad goes, hospital news stays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _ads_docs import cleaned, doc_of, spans_of
+
+from newsieve.filters import clean
+from newsieve.filters.detectors.medical import MedicalAdDetector
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ads"
+PARA = "目前，全市拥有国家级开发区1家，省级开发区5家，我市在申报省级开发区方面走在了全省前列。"
+BAIKE = ("https://baike.baidu.com/item/%E5%8C%97%E4%BA%AC%E4%B8%AD%E7%A7%91%E7%99%BD%E7%99%9C%E9%A3%8E"
+         "%E5%8C%BB%E9%99%A2/9728824")
+
+
+def _medical(*lines: str | tuple[str, list[str]]):
+    doc = doc_of(*lines)
+    spans = [s for s in spans_of(MedicalAdDetector, doc) if s.label == "ad.medical"]
+    return doc, spans
+
+
+@pytest.mark.parametrize(
+    "ad",
+    [
+        "北京哪家治疗白癜风正规",
+        "杭州治疗癫痫哪家医院好",
+        "福州癫痫医院哪家最好",
+        "治疗牛皮癣哪里正规",
+        "成都治疗妇科哪家医院好",
+        "西安男科医院排行榜",
+        "哪家白癜风医院好",
+    ],
+)
+def test_query_line_is_removed(ad: str) -> None:
+    doc, spans = _medical(PARA, ad, PARA)
+    assert [s.reason for s in spans] == ["ad.medical.query"]
+    assert spans[0].text == ad
+    assert cleaned(doc, spans) == f"{PARA}\n\n{PARA}"
+
+
+def test_query_with_bare_url_names_the_hospital() -> None:
+    ad = f"北京哪家治疗白癜风正规 {BAIKE}"
+    _doc, spans = _medical(ad, PARA)
+    assert len(spans) == 1 and spans[0].text == ad
+    ev = spans[0].evidence
+    assert ev["hospital"] == "北京中科白癜风医院"  # decoded from the encyclopedia URL
+    assert ev["disease"] == "白癜风" and ev["city"] == "北京"
+    assert ev["url"] == BAIKE
+
+
+def test_glued_to_the_front_keeps_the_paragraph() -> None:
+    doc, spans = _medical(f"北京哪家治疗白癜风正规 {BAIKE} {PARA}")
+    assert len(spans) == 1
+    assert spans[0].evidence["placement"] == "front"
+    assert cleaned(doc, spans) == PARA
+
+
+def test_glued_without_space_or_url() -> None:
+    doc, spans = _medical("洛阳哪家治疗男科正规" + PARA)
+    assert cleaned(doc, spans) == PARA
+
+
+def test_glued_to_the_end_keeps_the_paragraph() -> None:
+    doc, spans = _medical(PARA + "南宁牛皮癣医院哪家最好 http://www.pfb120.org/")
+    assert len(spans) == 1 and spans[0].evidence["placement"] == "end"
+    assert cleaned(doc, spans) == PARA
+
+
+def test_between_two_sentences_of_a_paragraph() -> None:
+    first, second = "开发区建设取得突破。", "下一步将继续深化改革。"
+    doc, spans = _medical(first + "长沙哪家治疗癫痫正规 http://www.bj-bdf120.com/ " + second)
+    assert cleaned(doc, spans) == first + second
+
+
+def test_link_paragraph_to_a_hospital_entry() -> None:
+    _doc, spans = _medical(PARA, ("点击了解详情", [BAIKE]), PARA)
+    assert [s.reason for s in spans] == ["ad.medical.hospital_link"]
+    assert spans[0].evidence["hospital"] == "北京中科白癜风医院"
+
+
+def test_link_paragraph_with_query_text() -> None:
+    _doc, spans = _medical(PARA, ("长沙哪家治疗癫痫正规", ["http://www.bj-bdf120.com/"]), PARA)
+    assert [s.text for s in spans] == ["长沙哪家治疗癫痫正规"]
+    assert spans[0].evidence["host"] == "www.bj-bdf120.com"
+
+
+def test_expert_claim() -> None:
+    _doc, spans = _medical("长沙康达白癜风医院专家提醒：白癜风患者要注意防晒。")
+    assert [s.reason for s in spans] == ["ad.medical.claim"]
+    assert spans[0].evidence["hospital"] == "长沙康达白癜风医院"
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "value"),
+    [
+        ("郑州华夏癫痫医院 咨询电话：0371-66668888", "phone", "0371-66668888"),
+        ("郑州华夏癫痫医院 QQ：12345678", "qq", "12345678"),
+        ("郑州华夏癫痫医院 微信：zzhx120", "wechat", "zzhx120"),
+    ],
+)
+def test_hospital_with_contact(line: str, key: str, value: str) -> None:
+    doc, spans = _medical(PARA, line)
+    assert len(spans) == 1 and spans[0].reason == "ad.medical.hospital_name"
+    assert spans[0].evidence[key] == value
+    assert cleaned(doc, spans) == PARA + "\n"
+
+
+@pytest.mark.parametrize(
+    "ad",
+    [
+        "北京哪家治療白癜風正規",  # traditional
+        "北京哪家治疗白 癜 风正规",  # spaced
+        "北京哪家治疗白.癜.风正规",  # dotted
+        "北京哪家治疗白\u200b癜\u200b风正规",  # zero-width
+        "北京哪家治疗白颠风正规",  # homophones
+        "北京哪家治疗白殿风正规",
+        "南宁牛皮鲜医院哪家最好",
+        "杭州治疗颠痫哪家医院好",
+        "北京哪家治疗白癜风正规 ｗｗｗ．ｂｊ－ｂｄｆ１２０．ｃｏｍ ",  # full-width URL
+        "北京哪家治疗白癜风正规 ｈｔｔｐ：／／ｗｗｗ．ｂｊ－ｂｄｆ１２０．ｃｏｍ／ ",
+    ],
+)
+def test_dodges(ad: str) -> None:
+    doc, spans = _medical(ad + PARA)
+    assert spans, ad
+    assert cleaned(doc, spans) == PARA
+
+
+NEWS = [
+    "市人民医院开展白癜风义诊活动，为200余名市民提供免费咨询。",
+    "市人民医院皮肤科主任医师张华提醒，白癜风不传染，患者应到正规医院就诊。",
+    "市卫生健康局近日下发通知，要求各医疗机构规范医疗广告发布，近视防控被列入重点工作。",
+    "我院医技药剂党支部与湖南省中医药研究院附属医院党支部开展联学共建活动。",
+    "上海市皮肤病医院专家介绍，夏季是湿疹、痤疮高发期，市民应注意防晒。",
+    "不少家长关心孩子近视去哪家医院好，专家表示，应选择有资质的公立医院眼科进行医学验光。",
+    "义诊现场咨询电话：0731-84567890，市民也可登录www.hnsrmyy.cn预约挂号。",
+    "北京中科白癜风医院的医生走进社区，为居民讲解皮肤病防治知识。",
+    "据了解，该院男科、妇科门诊量今年增长了两成。",
+]
+
+
+@pytest.mark.parametrize("line", NEWS)
+def test_hospital_news_stays(line: str) -> None:
+    _, spans = _medical(PARA, line, PARA)
+    assert spans == []
+
+
+def test_hospital_news_page_loses_nothing() -> None:
+    raw = (FIXTURES / "hospital_news.txt").read_text(encoding="utf-8")
+    v = clean(raw, content_type="text/plain")
+    assert [s for s in v.removed if s.label.startswith("ad.")] == []
+    for line in raw.splitlines()[1:]:
+        assert line in v.text
+    assert v.action == "publish"
+
+
+def test_injected_page() -> None:
+    v = clean((FIXTURES / "injected_page.txt").read_bytes(), content_type="text/plain")
+    ads = [s for s in v.removed if s.label == "ad.medical"]
+    assert len(ads) == 3
+    assert "北京中科白癜风医院" in json.dumps([s.evidence for s in ads], ensure_ascii=False)
+    for gone in ("治療白癜風", "baike.baidu.com", "哪家医院好", "牛 皮 鲜", "pfb120"):
+        assert gone not in v.text, gone
+    for kept in ("今年以来，开发区新签约项目32个", "全力打造“1+10”联合体。", "记者从市发展改革委获悉"):
+        assert kept in v.text, kept
+    assert v.action == "publish"

@@ -1,0 +1,113 @@
+"""RelatedDetector: related-reading headings and their items, and what must stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsieve.filters import FilterConfig, load_rules
+from newsieve.filters.detectors.related import RelatedDetector
+from newsieve.filters.types import Block, Document, Span
+
+ARTICLE = [
+    "3月12日上午，市委、市政府在城东生态公园组织开展义务植树活动，市级领导和机关干部职工500余人参加。",
+    "活动现场，大家挥锹铲土、扶苗培土、提水浇灌，干劲十足。据了解，今年全市计划完成造林绿化任务12.5万亩。",
+]
+
+
+def make_doc(lines: list[str]) -> Document:
+    blocks, pos = [], 0
+    for ln in lines:
+        blocks.append(Block(ln, pos, pos + len(ln)))
+        pos += len(ln) + 1
+    return Document(text="\n".join(lines), blocks=blocks)
+
+
+@pytest.fixture(scope="module")
+def detector() -> RelatedDetector:
+    return RelatedDetector(load_rules(), FilterConfig())
+
+
+def run(detector: RelatedDetector, lines: list[str]) -> tuple[Document, list[Span]]:
+    doc = make_doc(lines)
+    found = [s for s in detector.detect(doc) if isinstance(s, Span)]
+    for s in found:
+        assert s.label == "boilerplate.related"
+        assert s.reason.startswith("boilerplate.related.")
+        assert doc.text[s.start : s.end] == s.text
+    return doc, found
+
+
+def kept(doc: Document, found: list[Span]) -> list[str]:
+    """Blocks with something left once the spans are cut out."""
+    out = []
+    for b in doc.blocks:
+        rest = "".join(
+            ch for i, ch in enumerate(doc.text[b.start : b.end], b.start)
+            if not any(s.start <= i < s.end for s in found)
+        )
+        if rest.strip(" ?|"):
+            out.append(rest.strip())
+    return out
+
+
+def test_same_line_block_after_footer(detector: RelatedDetector) -> None:
+    # the seed page: the block sits on the line of the article's end, items split by lost emoji
+    line = (
+        "促进开发区协同联动发展。(刘冬冬) 编辑丨解玮 来源丨晋中日报 "
+        "MORE延伸阅读??头条 我市组织开展全民国家安全教育日宣传活动"
+        " ??春游 榆次附近“游园赏品”全攻略,快来查看! ??提意见 "
+        "行使你权利的时候到啦!山西省人大邀您对环保工作提建议 ?? |"
+    )
+    _, found = run(detector, [*ARTICLE, line, "转载请注明地址:http://www.example.com/a/1.html"])
+    assert len(found) == 1
+    assert found[0].text.startswith("MORE延伸阅读")
+    assert found[0].text.endswith("?? |")
+    assert "编辑丨解玮" not in found[0].text
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["相关阅读", "热门推荐", "推荐阅读", "相关文章", "延伸阅读", "相关新闻：", "猜你喜欢", "热卖商品"],
+)
+def test_heading_and_item_blocks(detector: RelatedDetector, heading: str) -> None:
+    items = ["全市春耕备耕工作有序推进", "??我市举办全民健身运动会", "城东生态公园正式开园迎客"]
+    doc, found = run(detector, [*ARTICLE, heading, *items])
+    assert kept(doc, found) == ARTICLE
+
+
+def test_heading_with_items_on_one_line(detector: RelatedDetector) -> None:
+    line = "相关阅读???? 董又霖主持首秀状况百出大方道歉：会继续努力?? 顺丰小哥汪勇连升3级，国家授予特别奖"
+    doc, found = run(detector, [*ARTICLE, line, "上一篇：城东生态公园正式开园迎客"])
+    assert kept(doc, found) == [*ARTICLE, "上一篇：城东生态公园正式开园迎客"]
+
+
+def test_items_stop_at_next_footer(detector: RelatedDetector) -> None:
+    lines = [*ARTICLE, "热门推荐", "全市春耕备耕工作有序推进", "版权所有，转载请注明来源 example.com"]
+    doc, found = run(detector, lines)
+    assert kept(doc, found) == [*ARTICLE, "版权所有，转载请注明来源 example.com"]
+
+
+def test_heading_in_prose_stays(detector: RelatedDetector) -> None:
+    lines = ["记者从相关新闻发布会上获悉，全市将开展延伸阅读推广活动，推荐阅读书目共100种。", *ARTICLE]
+    assert run(detector, lines)[1] == []
+
+
+def test_heading_before_article_text_takes_only_itself(detector: RelatedDetector) -> None:
+    # a heading followed by the article's short subheads and then its paragraphs: the subheads stay
+    lines = ["相关新闻", "——理顺归属关系，畅通运转体系", "——迅速剥离职能，轻装上阵出发", *ARTICLE]
+    doc, found = run(detector, lines)
+    assert [s.text for s in found] == ["相关新闻"]
+    assert kept(doc, found) == lines[1:]
+
+
+def test_titles_after_prevnext_at_page_end(detector: RelatedDetector) -> None:
+    lines = [*ARTICLE, "上一篇：世界杯预选赛南美区第17轮~乌拉圭VS秘鲁", "杜兰特入选NBA本周最佳球员",
+             "33岁的莱万多夫斯基本赛季再次表现出色"]
+    doc, found = run(detector, lines)
+    assert {s.reason for s in found} == {"boilerplate.related.after_prevnext"}
+    assert kept(doc, found) == lines[:3]
+
+
+def test_paragraph_after_prevnext_stays(detector: RelatedDetector) -> None:
+    lines = ["上一篇：世界杯预选赛南美区第17轮~乌拉圭VS秘鲁", *ARTICLE]
+    assert run(detector, lines)[1] == []

@@ -1,0 +1,280 @@
+"""Extraction: title, paragraphs, tail blocks, metadata; broken, empty and oversized input."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from newsieve.exceptions import EmptyInput, InputTooLarge, NewsieveError
+from newsieve.filters import Document, FilterConfig, Sieve
+from newsieve.filters._text import split_line, strip_site_suffix
+from newsieve.filters.extract import extract_html, extract_text
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPOST = (FIXTURES / "extract" / "repost.html").read_text(encoding="utf-8")
+PORTAL = (FIXTURES / "extract" / "portal-br.html").read_text(encoding="utf-8")
+SEED = (FIXTURES / "seed-page.txt").read_text(encoding="utf-8")
+
+REPOST_PARAGRAPHS = [
+    "本报讯（记者 李华）经过一年多的建设，我市新建的滨河公园、东山公园和文化公园今日正式向市民开放，"
+    "三座公园总面积超过六十公顷。",
+    "开放首日，不少市民带着家人前来游览。家住附近的张女士说，以前周末只能去郊外，现在走路十分钟就能到公园，非常方便。",
+    "市园林局表示，下一步将继续完善公园配套设施，增加停车位和公共卫生间，并在各公园设置志愿服务站。（赵晓东）",
+]
+
+
+@pytest.fixture(scope="module")
+def sieve() -> Sieve:
+    return Sieve()
+
+
+@pytest.fixture(scope="module")
+def repost() -> Document:
+    return extract_html(REPOST, url="http://www.example.com/news/123.html")
+
+
+def _body(doc: Document) -> list[str]:
+    return [b.text for b in doc.blocks if b.kind not in ("title", "tail")]
+
+
+def _tail(doc: Document) -> list[str]:
+    return [b.text for b in doc.blocks if b.kind == "tail"]
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+
+def test_title_from_h1_agreeing_with_title(repost: Document) -> None:
+    assert repost.title == "我市新建三座城市公园今日开放"
+    assert repost.blocks[0].kind == "title"
+    assert repost.blocks[0].text == repost.title
+    assert repost.meta["raw_title"] == "我市新建三座城市公园今日开放_健康在线"
+
+
+def test_article_paragraphs_kept_whole(repost: Document) -> None:
+    body = _body(repost)
+    for paragraph in REPOST_PARAGRAPHS:
+        assert paragraph in body
+
+
+def test_nav_breadcrumb_sidebar_footer_and_script_stay_out(repost: Document) -> None:
+    junk_texts = ("首页", "当前位置", "热点文章", "儿童白癜风的护理", "ICP备", "Copyright", "脚本里的文字")
+    for junk in (*junk_texts, "点击:"):
+        assert junk not in repost.text, junk
+
+
+def test_injected_link_paragraph_stays_for_the_detectors(repost: Document) -> None:
+    ads = [b for b in repost.blocks if b.text == "南昌哪家治疗白癜风正规"]
+    assert len(ads) == 1
+    ad = ads[0]
+    assert ad.kind == "p"
+    assert ad.link_chars == len(ad.text)
+    assert ad.links == [
+        "https://baike.baidu.com/item/%E5%8D%97%E6%98%8C%E4%B9%9D%E9%BE%99%E7%99%BD%E7%99%9C%E9%A3%8E"
+        "%E5%8C%BB%E9%99%A2/81801554"
+    ]
+
+
+def test_what_follows_the_article_is_tail(repost: Document) -> None:
+    tail = _tail(repost)
+    assert tail[:3] == ["点击蓝字关注我们", "编辑丨张晓", "版权所有，转载请注明来源 bdfzx120.com"]
+    assert any(t.startswith("上一篇文章") for t in tail)
+    prev = next(b for b in repost.blocks if b.text.startswith("上一篇文章"))
+    assert prev.links == ["http://www.example.com/news/3223.html"]  # made absolute
+    assert not any("编辑丨张晓" in t for t in _body(repost))
+
+
+def test_offsets_index_the_text(repost: Document) -> None:
+    for block in repost.blocks:
+        assert repost.text[block.start : block.end] == block.text
+    assert repost.text == "\n".join(b.text for b in repost.blocks)
+
+
+def test_metadata_from_the_info_line(repost: Document) -> None:
+    meta = repost.meta
+    assert meta["published_at"] == "2019-09-07T10:30:00"
+    assert meta["source"] == "晋中日报"
+    assert meta["editor"] == "王小明"
+    assert meta["author"] == "李华"  # （记者 李华）; the meta tag's `admin` and `作者:未知` name nobody
+    assert repost.site == "www.example.com"
+
+
+def test_author_from_a_trailing_name_in_parentheses() -> None:
+    html = REPOST.replace("（记者 李华）", "")
+    doc = extract_html(html, url=None)
+    assert doc.meta["author"] == "赵晓东"
+    assert any(t.endswith("（赵晓东）") for t in _body(doc))  # the name stays in the text
+    assert doc.site is None
+
+
+def test_placeholder_metadata_is_ignored() -> None:
+    html = REPOST.replace("来源:晋中日报", "来源:本站").replace("（记者 李华）", "").replace("（赵晓东）", "")
+    doc = extract_html(html, url=None)
+    assert "source" not in doc.meta
+    assert "author" not in doc.meta
+
+
+def test_table_layout_with_br_paragraphs_and_site_prefix_title() -> None:
+    doc = extract_html(PORTAL, url=None)
+    assert doc.title == "全省秋季造林任务全面完成"
+    body = _body(doc)
+    assert body[0].startswith("新华网消息 记者从省林业厅获悉")
+    # a hard line break inside a paragraph between Chinese characters leaves no space
+    assert "全面完成，共完成造林面积" in body[0]
+    assert len(body) == 3
+    for junk in ("相关链接", "退耕还林工程取得进展", "新闻中心", "版权所有"):
+        assert junk not in doc.text, junk
+    assert doc.meta["published_at"] == "2004-11-05T08:00:00+08:00"
+
+
+def test_og_title_and_meta_date() -> None:
+    html = (
+        "<html><head><title>站点首页</title>"
+        '<meta property="og:title" content="秋粮收购工作全面启动 - 晋中新闻网">'
+        '<meta name="pubdate" content="2020-10-01 09:00:00"></head><body><div>'
+        + "<p>记者从市粮食局获悉，今年秋粮收购工作已全面启动，全市共设立收购网点一百二十个。</p>" * 3
+        + "</div></body></html>"
+    )
+    doc = extract_html(html, url=None)
+    assert doc.title == "秋粮收购工作全面启动"
+    assert doc.meta["published_at"] == "2020-10-01T09:00:00"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("补壹刀：别笑！“新八国联军”今天成立了_白癜风资讯网", "补壹刀：别笑！“新八国联军”今天成立了"),
+        ("法国全国大罢工再次严重影响交通-新华网_新闻早知道", "法国全国大罢工再次严重影响交通-新华网"),
+        ("秋粮收购工作全面启动 - 晋中新闻网", "秋粮收购工作全面启动"),
+        ("棱镜|数据业大整顿：爬虫与现金贷共生共荣", "棱镜|数据业大整顿：爬虫与现金贷共生共荣"),
+        ("短标题", "短标题"),
+    ],
+)
+def test_site_suffix_removal(title: str, expected: str) -> None:
+    assert strip_site_suffix(title) == expected
+
+
+def test_h1_that_is_only_the_site_name_loses() -> None:
+    html = (
+        "<html><head><title>秋粮收购工作全面启动_晋中新闻网</title></head><body><h1>晋中新闻网</h1><div>"
+        + "<p>记者从市粮食局获悉，今年秋粮收购工作已全面启动，全市共设立收购网点一百二十个。</p>" * 3
+        + "</div></body></html>"
+    )
+    assert extract_html(html, url=None).title == "秋粮收购工作全面启动"
+
+
+# -- broken, empty, huge --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><div><p>未闭合的段落，记者今天从市政府获悉，全市新建学校十所<div><span>嵌套错乱</p></div></div>"
+        "</div></div></span><p>第二段落，仍然可以读出来的正文内容，市民表示欢迎。",
+        "<div>多余的结束标签</div></div></div></td></tr></table><p>正文段落，内容完整可读，记者今天采访了多位市民。</p>",
+        "<<<>>><p <p>>><a href='x>混乱的属性</a>还有正文文字，记者采访了相关负责人。</p>",
+    ],
+)
+def test_broken_html_still_yields_text(sieve: Sieve, html: str) -> None:
+    doc = sieve.document(html, content_type="text/html")
+    assert doc.text.strip()
+    for block in doc.blocks:
+        assert doc.text[block.start : block.end] == block.text
+
+
+def test_binary_garbage_never_crashes_with_a_foreign_error(sieve: Sieve) -> None:
+    data = bytes((i * 37 + 11) % 256 for i in range(20000))
+    with contextlib.suppress(NewsieveError):  # our own error is fine; anything else fails
+        sieve.document(data, content_type="text/html")
+
+
+@pytest.mark.parametrize("data", [b"", "", b"   \n\t  ", "\u3000\n \xa0", b"\xef\xbb\xbf"])
+def test_empty_input_raises_empty_input(sieve: Sieve, data: bytes | str) -> None:
+    with pytest.raises(EmptyInput):
+        sieve.document(data, content_type="text/plain")
+
+
+@pytest.mark.parametrize(
+    "html", ["<html><body></body></html>", "<script>var a = 1;</script><style>p{}</style>"]
+)
+def test_html_without_text_raises_empty_input(sieve: Sieve, html: str) -> None:
+    with pytest.raises(EmptyInput):
+        sieve.document(html, content_type="text/html")
+
+
+def test_20mb_input_is_refused_before_parsing() -> None:
+    sieve = Sieve(FilterConfig(max_input_bytes=10 * 1024 * 1024))
+    data = b"<p>" + "新闻内容".encode() * (20 * 1024 * 1024 // 12 + 1) + b"</p>"
+    assert len(data) >= 20 * 1024 * 1024
+    with pytest.raises(InputTooLarge) as err:
+        sieve.document(data, content_type="text/html")
+    assert err.value.size == len(data)
+    assert err.value.limit == 10 * 1024 * 1024
+    assert "over the limit" in str(err.value)
+
+
+# -- plain text -----------------------------------------------------------------------------
+
+SEED_PARAGRAPHS = [
+    "深化改革创新加速动能转换全面提质提速",
+    "目前,全市拥有国家级开发区1家,省级开发区5家,我市在申报省级开发区、通过省级评审、省政府批准方面均走在了全省前列。",
+    "作为经济建设的主战场、转型发展的重要载体,开发区建设是我市实现高质量发展、全面挺进全省第一方阵的重要平台。",
+    "编辑丨解玮",
+    "转载请注明地址:http://www.yingchunhuaa.com/ychfz/7130.html",
+]
+
+
+def test_seed_page_title_and_paragraph_splitting() -> None:
+    doc = extract_text(SEED, url=None)
+    assert doc.title == "新时代新气象新作为我市开发区建设"
+    assert doc.blocks[0].kind == "title"
+    texts = [b.text for b in doc.blocks]
+    for paragraph in SEED_PARAGRAPHS:
+        assert paragraph in texts, paragraph
+    # the ad and its URL stay together, the URL also in links
+    ad = next(b for b in doc.blocks if b.text.startswith("北京哪家治疗白癜风正规"))
+    assert ad.text.endswith("/9728824")
+    assert ad.links and ad.links[0].startswith("https://baike.baidu.com/item/")
+    last = next(t for t in texts if t.startswith("——“1+10”联合体进入了实操阶段"))
+    assert last.endswith("协同联动发展。(刘冬冬)")
+    assert doc.meta["author"] == "刘冬冬"
+    for block in doc.blocks:
+        assert doc.text[block.start : block.end] == block.text
+
+
+def test_seed_page_test_paragraphs_are_inside_blocks() -> None:
+    from test_seed_page import ARTICLE_PARAGRAPHS
+
+    doc = extract_text(SEED, url=None)
+    for paragraph in ARTICLE_PARAGRAPHS:
+        assert any(paragraph in b.text for b in doc.blocks if b.kind != "title"), paragraph
+
+
+def test_spaces_between_latin_words_do_not_split() -> None:
+    line = "华为Mate 20X 5G版半天不到需充电，" * 8 + "即在 Windows 脚本宿主或HTA程序中调用对象。" * 4
+    assert split_line(line) == [(0, len(line))]
+
+
+def test_short_lines_and_spaced_punctuation_do_not_split() -> None:
+    assert split_line("他放弃百万年薪来到这里 唯一的要求竟是……") == [(0, 21)]
+    spaced = "杭州市学军中学校长陈立群要退休了， 作为全国重点高中校长、 教育部中学校长培训中心兼职教授。 " * 4
+    assert len(split_line(spaced.strip())) == 1
+
+
+def test_plain_text_first_line_is_title_only_when_it_looks_like_one() -> None:
+    doc = extract_text("奖金711万元！\n今天下午，未来科学大奖获奖名单在北京公布。", url=None)
+    assert doc.title == "奖金711万元！"
+    doc = extract_text("今天下午，未来科学大奖获奖名单在北京公布。\n第二段。", url=None)
+    assert doc.title == ""
+    assert doc.blocks[0].kind == "p"
+
+
+def test_plain_text_info_line_gives_metadata() -> None:
+    text = "秋粮收购工作全面启动\n2019年9月7日 10:30 来源：晋中日报\n记者从市粮食局获悉，秋粮收购已全面启动。"
+    doc = extract_text(text, url="https://news.example.org/a/1")
+    assert doc.meta["published_at"] == "2019-09-07T10:30:00"
+    assert doc.meta["source"] == "晋中日报"
+    assert "来源" not in doc.text
+    assert doc.site == "news.example.org"

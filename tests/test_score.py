@@ -1,0 +1,81 @@
+"""spam_score and action: promotion pages are rejected, cleaned news published, doubt reviewed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _ads_docs import doc_of
+
+from newsieve.filters import FilterConfig, Sieve, Span, clean
+from newsieve.filters.score import score
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ads"
+NEWS = "目前，全市拥有国家级开发区1家，省级开发区5家，我市在申报省级开发区方面走在了全省前列。"
+
+
+def _span(doc, start: int, end: int, confidence: float = 0.95, label: str = "ad.medical") -> Span:
+    return Span(label, f"{label}.query", start, end, doc.text[start:end], confidence)
+
+
+def test_hospital_seo_page_is_rejected() -> None:
+    v = clean((FIXTURES / "hospital_seo.txt").read_bytes(), content_type="text/plain")
+    assert v.action == "reject"
+    assert v.reasons[0] == "page.promotion.medical"
+    assert v.spam_score >= FilterConfig().reject_score
+
+
+def test_disease_dense_page_without_a_hospital_is_rejected() -> None:
+    lines = ["白癜风患者如何护理"]
+    lines += [f"白癜风患者要注意第{n}点，避免白癜风扩散，白癜风的治疗要坚持。" for n in "一二三四"]
+    v = clean("\n".join(lines), content_type="text/plain")
+    assert (v.action, v.reasons[:1]) == ("reject", ["page.promotion.medical"])
+
+
+def test_disease_dense_page_with_a_date_goes_to_review() -> None:
+    lines = ["白癜风患者如何护理"]
+    lines += [f"6月25日，白癜风患者要注意第{n}点，避免白癜风扩散。" for n in "一二三四"]
+    v = clean("\n".join(lines), content_type="text/plain")
+    assert (v.action, v.reasons[:1]) == ("review", ["page.health_seo"])
+
+
+def test_hospital_news_is_published() -> None:
+    v = clean((FIXTURES / "hospital_news.txt").read_bytes(), content_type="text/plain")
+    assert (v.action, v.reasons) == ("publish", ["page.clean"])
+    assert v.spam_score == 0
+
+
+def test_cleaned_news_is_published() -> None:
+    v = clean((FIXTURES / "injected_page.txt").read_bytes(), content_type="text/plain")
+    assert v.action == "publish" and "page.cleaned" in v.reasons
+    assert 0 < v.spam_score < FilterConfig().review_score
+
+
+def test_gambling_page_is_rejected() -> None:
+    lines = ["娱乐平台推荐", "优乐国际ag代理 威尼斯人现金直营 太阳城电玩城手机版 登峰娱乐代理网址",
+             "盛世棋牌 bb电子网址 博发游戏最高返水 皇冠国际充值佣金 同升国际客户端",
+             "2018太阳集团游戏网址 太阳城上网导航 申博太阳城真人登入 太阳申博登入", "欢迎光临。"]
+    v = clean("\n".join(lines), content_type="text/plain")
+    assert v.action == "reject" and "page.gambling" in v.reasons
+
+
+def test_low_confidence_removal_goes_to_review() -> None:
+    doc = doc_of(NEWS, "某某某某", NEWS)
+    spans = [_span(doc, doc.blocks[1].start, doc.blocks[1].end, confidence=0.5)]
+    _spam, action, reasons = score(doc, spans, [], [NEWS, NEWS], FilterConfig())
+    assert action == "review" and "span.low_confidence" in reasons
+    _, action, _ = score(doc, spans, [], [NEWS, NEWS], FilterConfig(review_confidence=0.4))
+    assert action == "publish"
+
+
+def test_large_removal_goes_to_review() -> None:
+    doc = doc_of(NEWS, NEWS, "短句。")
+    spans = [_span(doc, doc.blocks[0].start, doc.blocks[1].end)]
+    _, action, reasons = score(doc, spans, [], ["短句。"], FilterConfig())
+    assert action == "review" and "page.large_removal" in reasons
+
+
+def test_thresholds_come_from_the_config() -> None:
+    sieve = Sieve(FilterConfig(reject_score=0.99))
+    v = sieve.clean((FIXTURES / "hospital_seo.txt").read_bytes(), content_type="text/plain")
+    assert v.action == "review"
+    assert 0 <= v.spam_score <= 1
