@@ -33,6 +33,8 @@ def dodge(ad: str, kind: str) -> str:
         return ".".join(ad)
     if kind == "zw":
         return "\u200b".join(ad)
+    if kind == "symbols":
+        return "★".join(ad)
     if kind == "homophone":
         for k, v in HOMO.items():
             ad = ad.replace(k, v)
@@ -51,7 +53,7 @@ def main() -> int:
         raw = (DEV / rec["file"]).read_bytes().decode(rec["encoding"])
         ad = ads[0]
         ad["text"] + (" " + ad["url"] if ad.get("url") else "")
-        for kind in ("none", "trad", "fullwidth", "spaced", "dotted", "zw", "homophone"):
+        for kind in ("none", "trad", "fullwidth", "spaced", "dotted", "zw", "symbols", "homophone"):
             for place in ("line", "front", "end", "mid"):
                 body_lines = raw.split("\n")
                 idx = next(i for i, ln in enumerate(body_lines) if ad["text"] in ln)

@@ -16,6 +16,10 @@ round-robin over keep-alive connections, three ways:
   >= 100 req/s on 2 cores, is checked on this run (``target_met``);
 - ``api_concurrency_1``: one request at a time, the API's floor latency.
 
+The server's CPU time per request (``server_cpu_ms_per_req``, from /proc) against the
+in-process ``cpu_ms_per_page`` gives the overhead without the noise of a busy machine; the
+1-minute load average is reported too (figures taken on a shared box are not comparable).
+
 Then the same pages go through ``Sieve.clean`` in this process. Reported: req/s, p50, p90,
 p99 (ms), and two ratios: in-process single-core rate over the saturated API rate, and the
 API's p50 at concurrency 1 over the in-process p50. The load generator shares the machine's
@@ -152,6 +156,21 @@ async def load_at_rate(
     return summarise(latencies, elapsed) | extra
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU of a process and its children (uvicorn workers), from /proc; None elsewhere."""
+    try:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        total = 0
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+
+
 def summarise(latencies: list[float], elapsed: float) -> dict[str, Any]:
     ordered = sorted(latencies)
 
@@ -177,12 +196,14 @@ def in_process(pages: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
         sieve.clean(page["raw"], content_type=page["content_type"], charset=page["charset"])
     latencies = []
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     for _ in range(rounds):
         for page in pages:
             t1 = time.perf_counter()
             sieve.clean(page["raw"], content_type=page["content_type"], charset=page["charset"])
             latencies.append(time.perf_counter() - t1)
-    return summarise(latencies, time.perf_counter() - t0)
+    cpu_ms = round(1000 * (time.process_time() - cpu0) / len(latencies), 2)
+    return summarise(latencies, time.perf_counter() - t0) | {"cpu_ms_per_page": cpu_ms}
 
 
 def main() -> int:
@@ -202,7 +223,11 @@ def main() -> int:
     server = start_server(port, args.workers)
     try:
         url = f"http://127.0.0.1:{port}"
+        cpu0 = process_cpu_seconds(server.pid)
         loaded = asyncio.run(load(url, pages, args.requests, args.concurrency))
+        cpu1 = process_cpu_seconds(server.pid)
+        if cpu0 is not None and cpu1 is not None:
+            loaded["server_cpu_ms_per_req"] = round(1000 * (cpu1 - cpu0) / loaded["requests"], 2)
         paced = asyncio.run(load_at_rate(url, pages, args.requests, args.concurrency, args.rate))
         single = asyncio.run(load(url, pages, min(args.requests, 4 * len(pages)), 1))
     finally:
@@ -219,6 +244,7 @@ def main() -> int:
         "in_process": local,
         "throughput_ratio_in_process_over_api": round(local["req_per_s"] / loaded["req_per_s"], 2),
         "latency_ratio_api_over_in_process_p50": round(single["p50_ms"] / max(local["p50_ms"], 1e-3), 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "target_met": paced["p99_ms"] < 100 and paced["req_per_s"] >= 100 and not paced["errors"],
     }
     print(json.dumps(result, indent=2))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -181,44 +182,81 @@ def make_verdicts(n: int, size: int) -> list[Verdict]:
     return out
 
 
-def bench_publish(storage: Any, verdicts: list[Verdict], batch: int) -> tuple[float, dict[str, int]]:
+def _server_cpu(storage: Any) -> float:
+    info = storage.redis.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+class Meter:
+    """Wall time, this process's CPU time and the server's CPU time of one phase."""
+
+    def __init__(self, storage: Any, n: int) -> None:
+        self.storage = storage
+        self.n = n
+
+    def __enter__(self) -> Meter:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+        self.server = _server_cpu(self.storage)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        n = max(1, self.n)
+        self.rate = n / (time.perf_counter() - self.wall)
+        self.client_us = (time.process_time() - self.cpu) / n * 1e6
+        self.server_us = (_server_cpu(self.storage) - self.server) / n * 1e6
+
+    def figures(self) -> dict[str, float]:
+        # With the client and the server each on its own core, the slower of the two bounds the rate.
+        ceiling = 1e6 / max(self.client_us, self.server_us, 1e-9)
+        return {
+            "per_s": round(self.rate),
+            "client_cpu_us": round(self.client_us, 1),
+            "server_cpu_us": round(self.server_us, 1),
+            "cpu_bound_per_s": round(ceiling),
+        }
+
+
+def bench_publish(
+    storage: Any, verdicts: list[Verdict], batch: int
+) -> tuple[dict[str, float], dict[str, int]]:
     statuses: dict[str, int] = {}
-    started = time.perf_counter()
-    for i in range(0, len(verdicts), batch):
-        chunk = [(v, v.meta.url, "site.example", None) for v in verdicts[i : i + batch]]
-        for r in storage.route_many(chunk):
-            statuses[r.status] = statuses.get(r.status, 0) + 1
-    return len(verdicts) / (time.perf_counter() - started), statuses
+    with Meter(storage, len(verdicts)) as m:
+        for i in range(0, len(verdicts), batch):
+            chunk = [(v, v.meta.url, "site.example", None) for v in verdicts[i : i + batch]]
+            for r in storage.route_many(chunk):
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+    return m.figures(), statuses
 
 
-def bench_consume(storage: Any, stream: str, n: int, batch: int) -> tuple[float, int]:
+def bench_consume(storage: Any, stream: str, n: int, batch: int) -> tuple[dict[str, float], int]:
     consumer = storage.consumer(stream, "bench", "c1", follow=False, count=batch)
     got = 0
     pending: list[Any] = []
-    started = time.perf_counter()
-    for msg in consumer:
-        got += 1
-        pending.append(msg)
-        if len(pending) >= batch:
-            consumer.ack_many(pending)
-            pending = []
-    consumer.ack_many(pending)
-    return got / (time.perf_counter() - started), got
+    with Meter(storage, n) as m:
+        for msg in consumer:
+            got += 1
+            pending.append(msg)
+            if len(pending) >= batch:
+                consumer.ack_many(pending)
+                pending = []
+        consumer.ack_many(pending)
+    return m.figures(), got
 
 
-def bench_raw(storage: Any, n: int, size: int, batch: int) -> float:
+def bench_raw(storage: Any, n: int, size: int, batch: int) -> dict[str, float]:
     body = os.urandom(size)
     pages = [
         RawPage(f"http://s.example/{i}", f"http://s.example/{i}", 200, {}, "text/html", "utf-8", body, "s")
         for i in range(n)
     ]
-    started = time.perf_counter()
-    for i in range(0, n, batch):
-        pipe = storage.redis.pipeline(transaction=False)
-        for page in pages[i : i + batch]:
-            storage.publish_raw(page, pipeline=pipe)
-        pipe.execute()
-    return n / (time.perf_counter() - started)
+    with Meter(storage, n) as m:
+        for i in range(0, n, batch):
+            pipe = storage.redis.pipeline(transaction=False)
+            for page in pages[i : i + batch]:
+                storage.publish_raw(page, pipeline=pipe)
+            pipe.execute()
+    return m.figures()
 
 
 def main() -> int:
@@ -262,17 +300,16 @@ def main() -> int:
         pub, statuses = bench_publish(storage, verdicts, args.batch)
         size = sum(len(e[1][b"data"]) for e in storage.redis.xrange(prefix + "articles", count=100)) / 100
         con, got = bench_consume(storage, "articles", args.articles, args.batch)
-        figures.update(
-            publish_articles_per_s=pub,
-            consume_articles_per_s=con,
-            message_bytes=round(size),
-            statuses=statuses,
-            consumed=got,
-        )
-        storage.redis.delete(prefix + "articles")
-        raw_pub = bench_raw(storage, args.articles, args.size, args.batch)
-        raw_con, _ = bench_consume(storage, "raw", args.articles, args.batch)
-        figures.update(publish_raw_per_s=raw_pub, consume_raw_per_s=raw_con)
+        figures.update(publish=pub, consume=con, message_bytes=round(size), statuses=statuses, consumed=got)
+        plain = open_storage(dataclasses.replace(config, key_prefix=prefix + "plain:", near_dup=False))
+        try:
+            figures["publish_no_near_dup"], _ = bench_publish(plain, verdicts, args.batch)
+        finally:
+            plain.close()
+        for key in storage.redis.scan_iter(match=prefix + "*", count=1000):
+            storage.redis.delete(key)
+        figures["publish_raw"] = bench_raw(storage, args.articles, args.size, args.batch)
+        figures["consume_raw"], _ = bench_consume(storage, "raw", args.articles, args.batch)
     finally:
         for key in storage.redis.scan_iter(match=prefix + "*", count=1000):
             storage.redis.delete(key)
@@ -282,28 +319,23 @@ def main() -> int:
             proc.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    def ratio(x: float | None) -> str:
-        return f"{x / rb1:.2f}x" if x and rb1 else "n/a"
+    def line(label: str, f: dict[str, float]) -> None:
+        ratio = f"{f['per_s'] / rb1:.2f}x" if rb1 else "n/a"
+        print(
+            f"{label:<38} {f['per_s']:>8,.0f} /s ({ratio} of redis-benchmark 1 conn); CPU per article: "
+            f"client {f['client_cpu_us']:.0f} us, server {f['server_cpu_us']:.0f} us "
+            f"-> {f['cpu_bound_per_s']:,.0f} /s with a core each"
+        )
 
     print(f"message size: {figures['message_bytes']} bytes of JSON per article ({figures['statuses']})")
     print(f"redis-benchmark XADD {args.size} B, 1 conn -P {args.batch}: {rb1 or 0:>10,.0f} req/s")
     print(f"redis-benchmark XADD {args.size} B, 8 conn -P 32:  {rb8 or 0:>10,.0f} req/s")
-    print(
-        f"articles published (route_many):     {figures['publish_articles_per_s']:>10,.0f} /s  "
-        f"({ratio(figures['publish_articles_per_s'])} of redis-benchmark 1 conn)"
-    )
-    print(
-        f"articles consumed (decode + ack):    {figures['consume_articles_per_s']:>10,.0f} /s  "
-        f"({ratio(figures['consume_articles_per_s'])})"
-    )
-    print(
-        f"raw pages published (pipelined):     {figures['publish_raw_per_s']:>10,.0f} /s  "
-        f"({ratio(figures['publish_raw_per_s'])})"
-    )
-    print(
-        f"raw pages consumed:                  {figures['consume_raw_per_s']:>10,.0f} /s  "
-        f"({ratio(figures['consume_raw_per_s'])})"
-    )
+    line("articles published (route_many)", figures["publish"])
+    line("  the same, near-dup detection off", figures["publish_no_near_dup"])
+    line("articles consumed (decode + ack)", figures["consume"])
+    line("raw pages published (pipelined)", figures["publish_raw"])
+    line("raw pages consumed", figures["consume_raw"])
+    print(f"load average after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0

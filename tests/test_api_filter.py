@@ -266,3 +266,14 @@ def test_url_mode_fetches_through_the_guard(page_server: str) -> None:
 def test_url_mode_refuses_loopback_by_default(base: str, page_server: str) -> None:
     resp = httpx.post(f"{base}/v1/filter", json={"url": f"{page_server}/a/1.html"}, timeout=30)
     assert_problem(resp, 422, "fetch_blocked")
+
+
+def test_big_pages_are_filtered_in_a_thread_with_the_same_verdict(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsieve.api import routes_filter
+
+    monkeypatch.setattr(routes_filter, "INLINE_MAX_BYTES", 10)  # every page takes the thread path
+    resp = httpx.post(f"{base}/v1/filter", json={"text": AD_PAGE})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == Sieve().clean(AD_PAGE, content_type="text/plain").to_dict()

@@ -66,7 +66,11 @@ def write_sites(tmp_path: Path, server: DemoServer, **extra: Any) -> Path:
 
 def newsieve(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "newsieve", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw
+        [sys.executable, "-m", "newsieve", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
     )
 
 
@@ -85,7 +89,7 @@ def stream_urls(storage: Storage, stream: str) -> list[str]:
         batch = storage.read_stream(stream, after, 500)
         if not batch:
             return out
-        out.extend(entry.get("url") or entry.get("verdict", {}).get("meta", {}).get("url") or "" for entry in batch)
+        out.extend(entry.get("url") or "" for entry in batch)
         after = batch[-1]["stream_id"]
 
 
@@ -94,10 +98,17 @@ def paths(urls: list[str], server: DemoServer) -> list[str]:
 
 
 def routed(storage: Storage, server: DemoServer) -> Counter[str]:
-    """How often each page was routed to articles, review or rejected."""
+    """How often each page was routed: to articles, review or rejected, or recorded as a
+    near-duplicate repost of a published article (which the filters' state decides)."""
     total: Counter[str] = Counter()
     for stream in ROUTED:
         total.update(paths(stream_urls(storage, stream), server))
+    after = None
+    while batch := storage.articles_after(after, 500):
+        for message in batch:
+            reposts = storage.get_article(message["id"]).get("reposted_by") or []
+            total.update(paths([r.get("url", "") for r in reposts], server))
+        after = batch[-1]["stream_id"]
     return total
 
 

@@ -159,3 +159,41 @@ def test_template_date_does_not_hide_stripping(detector: DamageDetector) -> None
     stripped = (FIXTURES / "stripped.txt").read_text(encoding="utf-8")
     text = f"发布时间：2020-09-26 10:35:12 来源：本站原创 作者：管理员 栏目：本地新闻\n{stripped}"
     assert "damage.digits_stripped" in flags(detector, text)
+
+
+def test_control_characters_do_not_hide_mojibake(detector: DamageDetector) -> None:
+    line = "USB ?\x05\x07\x08\x06？榛\ue1ff\ue440滞蛴帽?U2741A具有广泛的测量功能"
+    assert "damage.mojibake" in flags(detector, f"记者了解到，活动吸引了众多市民参与。\n{line}")
+
+
+def test_control_characters_alone_are_not_mojibake(detector: DamageDetector) -> None:
+    line = "为什么会出现尿道刺痛的情况\x06\x05\x07\x08？那是80年代末\x07\x08\x05，留下四间书店"
+    assert "damage.mojibake" not in flags(detector, f"记者了解到，活动吸引了众多市民参与。\n{line}")
+
+
+def test_private_use_characters_inside_text_are_mojibake(detector: DamageDetector) -> None:
+    line = "裴逸群表示\ue0de挥芯\ue132\ue426哟ビ肫し舨馐裕\ue0e6\ue370遣恢\ue014滥俏幌"
+    assert "damage.mojibake" in flags(detector, f"记者了解到，活动吸引了众多市民参与。\n{line}")
+
+
+def test_icon_font_glyphs_are_not_mojibake(detector: DamageDetector) -> None:
+    text = "\ue600 首页 \ue601 新闻\n记者了解到，活动吸引了众多市民参与。结下了一点疙瘩：\ue004\ue004……"
+    assert "damage.mojibake" not in flags(detector, text)
+
+
+def test_bracketed_keyword_prefixes(detector: DamageDetector) -> None:
+    text = (
+        "[中学生议论文作文大全600]闹元宵猜灯谜题目及答案\n"
+        "[励志作文600字小学生]六年级古诗改写:《送灵澈上人》\n"
+        "[高考甲卷作文2021范文8]我的好朋友作文\n"
+    )
+    got = flags(detector, text)
+    assert got["damage.obfuscated"].reason == "damage.obfuscated.keyword_prefix"
+
+
+def test_one_bracketed_prefix_is_news(detector: DamageDetector) -> None:
+    text = (
+        "[视频]市委召开常委会议\n【不忘初心 牢记使命】我院举办理论知识大赛\n"
+        "记者了解到，活动吸引了众多市民参与。"
+    )
+    assert "damage.obfuscated" not in flags(detector, text)

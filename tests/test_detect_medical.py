@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from _ads_docs import cleaned, doc_of, spans_of
 
-from newsieve.filters import clean
+from newsieve.filters import FilterConfig, clean
 from newsieve.filters.detectors.medical import MedicalAdDetector
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ads"
@@ -33,6 +33,11 @@ def _medical(*lines: str | tuple[str, list[str]]):
         "成都治疗妇科哪家医院好",
         "西安男科医院排行榜",
         "哪家白癜风医院好",
+        "北京最好的白癜风医院",
+        "广州治疗癫痫最好的医院",
+        "北京看白癜风到哪里比较好",
+        "郑州男科医院地址",
+        "北京市哪家医院治疗牛皮癣好",
     ],
 )
 def test_query_line_is_removed(ad: str) -> None:
@@ -82,16 +87,54 @@ def test_link_paragraph_to_a_hospital_entry() -> None:
     assert spans[0].evidence["hospital"] == "北京中科白癜风医院"
 
 
+def test_linked_hospital_name_glued_to_a_paragraph() -> None:
+    doc, spans = _medical(("北京中科白癜风医院" + PARA, [BAIKE]))
+    assert [s.reason for s in spans] == ["ad.medical.hospital_name"]
+    assert cleaned(doc, spans) == PARA
+
+
 def test_link_paragraph_with_query_text() -> None:
     _doc, spans = _medical(PARA, ("长沙哪家治疗癫痫正规", ["http://www.bj-bdf120.com/"]), PARA)
     assert [s.text for s in spans] == ["长沙哪家治疗癫痫正规"]
     assert spans[0].evidence["host"] == "www.bj-bdf120.com"
 
 
-def test_expert_claim() -> None:
-    _doc, spans = _medical("长沙康达白癜风医院专家提醒：白癜风患者要注意防晒。")
+def test_branded_general_department_claim() -> None:
+    _, spans = _medical("北京华厦眼科医院专家提醒：近视手术要选正规医院。")
+    assert [s.evidence["hospital"] for s in spans] == ["北京华厦眼科医院"]
+
+
+def test_bare_question_inside_a_paragraph_goes_to_review() -> None:
+    doc, spans = _medical("开发区建设取得突破。北京哪家医院治疗糖尿病好？下一步将继续深化改革。")
+    assert len(spans) == 1 and spans[0].evidence["placement"] == "own"
+    assert spans[0].confidence < FilterConfig().review_confidence
+    assert cleaned(doc, spans) == "开发区建设取得突破。下一步将继续深化改革。"
+
+
+def test_query_inside_a_sentence_stays() -> None:
+    _, spans = _medical("不少家长关心孩子近视去哪家医院好，专家表示要选公立医院。")
+    assert spans == []
+
+
+def test_ad_taken_for_the_title_is_found() -> None:
+    doc = doc_of("北京哪家治疗白癜风正规", PARA)
+    doc.blocks[0].kind = "title"
+    spans = [s for s in spans_of(MedicalAdDetector, doc) if s.label == "ad.medical"]
+    assert [s.text for s in spans] == ["北京哪家治疗白癜风正规"]
+
+
+def test_hospital_name_alone_in_its_paragraph() -> None:
+    _, spans = _medical(PARA, "北京中科白癜风医院", PARA)
+    assert [s.reason for s in spans] == ["ad.medical.hospital_name"]
+    _, spans = _medical(PARA, "北京眼科医院", PARA)  # a public hospital's name
+    assert spans == []
+
+
+@pytest.mark.parametrize("hospital", ["长沙康达白癜风医院", "石家庄京城癫痫医院", "乌鲁木齐现代牛皮癣医院"])
+def test_expert_claim(hospital: str) -> None:
+    _, spans = _medical(f"{hospital}专家提醒：患者要注意防晒。")
     assert [s.reason for s in spans] == ["ad.medical.claim"]
-    assert spans[0].evidence["hospital"] == "长沙康达白癜风医院"
+    assert spans[0].evidence["hospital"] == hospital
 
 
 @pytest.mark.parametrize(
@@ -140,6 +183,12 @@ NEWS = [
     "义诊现场咨询电话：0731-84567890，市民也可登录www.hnsrmyy.cn预约挂号。",
     "北京中科白癜风医院的医生走进社区，为居民讲解皮肤病防治知识。",
     "据了解，该院男科、妇科门诊量今年增长了两成。",
+    "北京眼科医院专家提醒，孩子近视要及时到正规医院矫正。",
+    "市肿瘤医院专家指出，早筛查是关键。",
+    "北京协和医院专家表示，糖尿病患者要控制饮食。",
+    "该院白癜风专科门诊主任提醒，白斑扩散要及时就医。",
+    "市第一人民医院白癜风专科门诊主任提醒，治疗需要坚持。",
+    "据悉，该院开设了白癜风专科门诊，每周三下午坐诊，咨询电话：0351-2345678。",
 ]
 
 

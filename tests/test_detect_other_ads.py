@@ -37,6 +37,8 @@ def test_spliced_url() -> None:
     "line",
     [
         "市民可登录www.gov.cn查询办理进度。",
+        "相关政策可在中国政府网www.gov.cn查询。",
+        "考生须在规定时间内到www.chsi.edu.cn完成学籍核验。",
         "详情请访问官网：www.example.com，了解更多。",
         "举报电话：0351-1234567，欢迎群众监督。",
         "标签：ai, 人工智能, 供应链",
@@ -62,3 +64,18 @@ def test_glued_product_query() -> None:
     doc, spans = _other("厦门高纯氧哪家好储存于通风库房，远离火种、热源。")
     assert [s.reason for s in spans] == ["ad.other.glued_query"]
     assert cleaned(doc, spans) == "储存于通风库房，远离火种、热源。"
+
+
+def test_query_line() -> None:
+    line = "想学家庭蛋糕烘焙加盟店速成中心哪家好"
+    _, spans = _other(PARA, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.query_line", line)]
+    _, spans = _other(PARA, "北京烤鸭哪家好？")  # a question: may be a subheading
+    assert spans == []
+
+
+def test_leaked_script() -> None:
+    keep = "第二，P2P模式获取车源的成本太高，但使用效率却差强人意。"
+    doc, spans = _other(keep + "document.writeln('关注创业、电商、站长，扫描微信二维码，定期抽大奖。')")
+    assert [s.reason for s in spans] == ["ad.other.script"]
+    assert cleaned(doc, spans) == keep

@@ -111,3 +111,42 @@ def test_titles_after_prevnext_at_page_end(detector: RelatedDetector) -> None:
 def test_paragraph_after_prevnext_stays(detector: RelatedDetector) -> None:
     lines = ["上一篇：世界杯预选赛南美区第17轮~乌拉圭VS秘鲁", *ARTICLE]
     assert run(detector, lines)[1] == []
+
+
+def test_unheaded_titles_ending_the_page(detector: RelatedDetector) -> None:
+    titles = [
+        "江西凤凰沟鲜花盛开 市民踏春游玩",
+        "航拍江西赣抚平原 一幅秀美春日田园画卷",
+        "江西高速开展车辆救援技能比武大赛",
+    ]
+    doc, found = run(detector, [*ARTICLE, *titles])
+    assert {s.reason for s in found} == {"boilerplate.related.trailing_list"}
+    assert kept(doc, found) == ARTICLE
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # a specification table ending a product article (zh-web-content-extraction)
+        ["发动机型式：直列4缸多点电喷", "发动机总排量：1171ml", "最大功率：51Kw／6000rpm",
+         "驱动型式：前置前驱"],
+        # contact lines ending a notice
+        ["联系人：王老师", "联系电话：0351-1234567", "地址：城东区建设路18号"],
+        # a signature and a date
+        ["城东区人民政府办公室", "2021年5月1日"],
+        # award lines with their counts
+        ["金奖 Sweepstakes winner：全球 1 个", "银奖 Second Place：全球 1 个", "铜奖 Third Place：全球 1 个"],
+    ],
+)
+def test_page_end_that_is_article_stays(detector: RelatedDetector, tail: list[str]) -> None:
+    lines = [*ARTICLE, *tail]
+    doc, found = run(detector, lines)
+    assert kept(doc, found) == lines
+
+
+def test_items_stop_at_a_spec_table(detector: RelatedDetector) -> None:
+    lines = [*ARTICLE, "热卖商品", "苏泊尔 可视嫩炸锅", "苏泊尔 空气炸锅 5L大容量", "内胆材质：铝合金内胆",
+             "额定电压 220V 额定功率 750W"]
+    doc, found = run(detector, lines)
+    assert "内胆材质：铝合金内胆" in kept(doc, found)
+    assert "额定电压 220V 额定功率 750W" in kept(doc, found)

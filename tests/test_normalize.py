@@ -7,7 +7,7 @@ import pytest
 from newsieve.filters.normalize import CACHE_KEY, normalize, normalized_view
 from newsieve.filters.types import Block, Document
 
-VARIANTS = {"白颠风": "白癜风", "牛皮鲜": "牛皮癣", "颠痫": "癫痫"}
+VARIANTS = {"白颠风": "白癜风", "牛皮鲜": "牛皮癣", "颠痫": "癫痫", "白dian风": "白癜风"}
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,10 @@ VARIANTS = {"白颠风": "白癜风", "牛皮鲜": "牛皮癣", "颠痫": "癫�
         ("白颠风医院", "白癜风医院"),  # homophone
         ("颠痫和牛皮鲜", "癫痫和牛皮癣"),
         ("牛 皮 鲜", "牛皮癣"),  # spaced and homophone at once
+        ("白★癜♥风", "白癜风"),  # symbols inserted
+        ("白\U0001F600癜风", "白癜风"),  # an emoji inserted
+        ("癲癇", "癫痫"),
+        ("白dian风", "白癜风"),  # pinyin for one character
     ],
 )
 def test_dodges_are_undone(raw: str, want: str) -> None:

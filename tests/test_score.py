@@ -38,6 +38,13 @@ def test_disease_dense_page_with_a_date_goes_to_review() -> None:
     assert (v.action, v.reasons[:1]) == ("review", ["page.health_seo"])
 
 
+def test_health_authority_notice_is_published() -> None:
+    lines = ["关于开展国际癫痫关爱日宣传活动的通知"]
+    lines += [f"各县区卫生健康局：癫痫关爱第{n}项，癫痫规范诊疗，癫痫防治知识进社区。" for n in "一二三四"]
+    v = clean("\n".join(lines), content_type="text/plain")
+    assert v.action == "publish" and v.removed == []
+
+
 def test_hospital_news_is_published() -> None:
     v = clean((FIXTURES / "hospital_news.txt").read_bytes(), content_type="text/plain")
     assert (v.action, v.reasons) == ("publish", ["page.clean"])

@@ -120,3 +120,12 @@ def test_cli_redis_status_and_stop(data_dir: str) -> None:
     )
     assert json.loads(stopped.stdout) == {"stopped": True}
     assert not EmbeddedServer.for_data_dir(data_dir).answers()
+
+
+def test_socket_of_a_deep_data_dir_stays_within_the_unix_limit() -> None:
+    deep = "/tmp/" + "/".join(["a-rather-long-folder-name"] * 6)
+    server = EmbeddedServer.for_data_dir(deep)
+    assert len(str(server.socket)) <= 100
+    assert server.socket != EmbeddedServer.for_data_dir(deep + "x").socket
+    short = EmbeddedServer.for_data_dir("/tmp/ns-short")
+    assert short.socket == Path("/tmp/ns-short/redis/redis.sock")

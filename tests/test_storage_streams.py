@@ -198,3 +198,25 @@ def test_schema_file_is_valid() -> None:
 
     path = Path(__file__).parent.parent / "src" / "newsieve" / "schemas" / "article-message.schema.json"
     jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_settings_build_the_storage_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsieve.settings import load_settings
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("NEWSIEVE_MAX_DELIVERIES", "7")
+    monkeypatch.setenv("NEWSIEVE_CLAIM_IDLE_MS", "1234")
+    config = load_settings(key_prefix="x:").storage_config()
+    assert (config.redis_url, config.key_prefix, config.max_deliveries, config.claim_idle_ms) == (
+        "redis://127.0.0.1:1/0",
+        "x:",
+        7,
+        1234,
+    )
+
+
+def test_unreachable_redis_is_reported_as_redis_unavailable() -> None:
+    from newsieve.exceptions import RedisUnavailable
+
+    with pytest.raises(RedisUnavailable):
+        open_storage(StorageConfig(redis_url="redis://127.0.0.1:1/0", retry_seconds=0))

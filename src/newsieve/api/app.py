@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from newsieve import __version__
-from newsieve.exceptions import NewsieveError, RedisUnavailable
+from newsieve.exceptions import NewsieveError
 from newsieve.filters import Sieve
+from newsieve.settings import Settings
+from newsieve.storage import Storage, open_storage
 
 from .auth import TokenTable
 from .filtering import FilterService
@@ -30,6 +32,7 @@ from .metrics import ApiMetrics, MetricsMiddleware
 from .problems import install_problem_handlers
 from .routes_filter import build_filter_router
 from .routes_ops import build_ops_router
+from .routes_review import build_articles_router, build_review_router
 
 __all__ = ["create_app"]
 
@@ -43,29 +46,21 @@ API_REDIS_RETRY_SECONDS = 2.0
 class StorageHolder:
     """Opens storage on first use; a failed open is retried on the next call."""
 
-    def __init__(self, settings: Any, storage: Any = None) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self._settings = settings
-        self._storage = storage
+        self._storage: Storage | None = storage
+        self._owned = storage is None  # close at shutdown only what this holder opened
         self._lock = threading.Lock()
 
-    def get(self) -> Any:
+    def get(self) -> Storage:
         if self._storage is None:
             with self._lock:
                 if self._storage is None:
                     self._storage = self._open()
         return self._storage
 
-    def _open(self) -> Any:
-        try:
-            from newsieve.storage import StorageConfig, open_storage
-        except ImportError as exc:
-            raise RedisUnavailable("storage is not available in this build") from exc
-        builder = getattr(self._settings, "storage_config", None)
-        if builder is not None:
-            config = builder()
-        else:
-            s = self._settings
-            config = StorageConfig(redis_url=s.redis_url, data_dir=s.data_dir, key_prefix=s.key_prefix)
+    def _open(self) -> Storage:
+        config = self._settings.storage_config()
         retry = min(config.retry_seconds, API_REDIS_RETRY_SECONDS)
         return open_storage(dataclasses.replace(config, retry_seconds=retry))
 
@@ -79,13 +74,12 @@ class StorageHolder:
         return True, "ok"
 
     def close(self) -> None:
-        storage, self._storage = self._storage, None
-        close = getattr(storage, "close", None)
-        if close is not None:
-            close()
+        if self._owned and self._storage is not None:
+            self._storage.close()
+            self._storage = None
 
 
-def create_app(settings: Any, *, storage: Any = None, sieve: Sieve | None = None) -> FastAPI:
+def create_app(settings: Settings, *, storage: Storage | None = None, sieve: Sieve | None = None) -> FastAPI:
     """Build the API. ``storage``/``sieve`` may be passed in (already opened/built) to share them."""
     holder = StorageHolder(settings, storage)
 
@@ -121,9 +115,14 @@ def create_app(settings: Any, *, storage: Any = None, sieve: Sieve | None = None
     app.include_router(
         build_filter_router(open_access=settings.api_filter_open, batch_max=settings.api_batch_max)
     )
-    _include_review(app, settings)
+    app.include_router(build_review_router())
+    app.include_router(build_articles_router(open_access=settings.api_filter_open))
 
     app.mount("/review/static", StaticFiles(directory=STATIC), name="review-static")
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/review")
 
     @app.get("/review", include_in_schema=False)
     async def review_page() -> FileResponse:
@@ -135,21 +134,9 @@ def create_app(settings: Any, *, storage: Any = None, sieve: Sieve | None = None
     return app
 
 
-def _include_review(app: FastAPI, settings: Any) -> None:
-    try:
-        from .routes_review import build_articles_router, build_review_router
-    except ImportError:  # storage not importable: the filter API still serves
-        log.warning("review endpoints disabled: storage is not importable")
-        return
-    app.include_router(build_review_router())
-    app.include_router(build_articles_router(open_access=settings.api_filter_open))
-
-
-def _fetch_options(settings: Any) -> dict[str, Any]:
-    builder = getattr(settings, "fetch_config", None)
-    if builder is None:
-        return {}
-    config = builder()
+def _fetch_options(settings: Settings) -> dict[str, Any]:
+    """``fetch()``'s keyword arguments, from the settings' ``FetchConfig``."""
+    config = settings.fetch_config()
     return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
 
 

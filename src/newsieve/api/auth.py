@@ -12,7 +12,8 @@ import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from newsieve.exceptions import ConfigError
 
@@ -93,12 +94,22 @@ class TokenTable:
         return principal
 
 
-def require(role: str, *, open_access: bool = False) -> Callable[[Request], Principal]:
-    """A FastAPI dependency: the caller's principal, or a 401/403 problem."""
+# Declares the scheme in the OpenAPI document; the header is read and checked by TokenTable.
+_BEARER = HTTPBearer(auto_error=False, description="A token of `api_tokens`, e.g. `Bearer tok1`.")
 
-    def dependency(request: Request) -> Principal:
-        if open_access:
+
+def require(role: str, *, open_access: bool = False) -> Callable[..., Principal]:
+    """A FastAPI dependency: the caller's principal, or a 401/403 problem."""
+    if open_access:
+
+        def anonymous() -> Principal:
             return Principal(ANONYMOUS, "reader")
+
+        return anonymous
+
+    def dependency(
+        request: Request, _: HTTPAuthorizationCredentials | None = Depends(_BEARER)  # noqa: B008
+    ) -> Principal:
         table: TokenTable = request.app.state.tokens
         principal = table.authenticate(request, role)
         request.state.principal = principal

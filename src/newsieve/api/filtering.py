@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,10 @@ from .problems import ApiProblem
 __all__ = ["FilterService", "Prepared"]
 
 log = logging.getLogger("newsieve.api")
+
+RULES_BACKOFF = 10.0
+"""Seconds the filter endpoints stop asking Redis for site rules after it failed to answer, so
+that a Redis outage costs one slow request, not one per request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,7 @@ class FilterService:
         self.sieve = sieve
         self._storage_getter = storage_getter
         self._fetch_options = fetch_options or {}
+        self._rules_down_until = 0.0
 
     def run(self, req: FilterRequest) -> Verdict:
         """Both steps in the calling thread (the batch endpoint, tests)."""
@@ -93,10 +99,13 @@ class FilterService:
         site = (urlsplit(url).hostname or "").lower()
         if not site:
             return None
+        if time.monotonic() < self._rules_down_until:
+            return None
         try:
             storage = self._storage_getter()
             rules = storage.site_rules(site)
         except NewsieveError as exc:  # site rules are a refinement: filter without them
-            log.warning("site rules for %s unavailable: %s", site, exc.code)
+            log.warning("site rules unavailable (%s): skipped for %ss", exc.code, RULES_BACKOFF)
+            self._rules_down_until = time.monotonic() + RULES_BACKOFF
             return None
         return rules if isinstance(rules, SiteRules) else None

@@ -3,21 +3,29 @@
 Names are ``newsieve_api_*``. Requests are counted by route template (``/v1/review/{item_id}``),
 never by raw path, so ids do not explode the label space. Queue lags and the review backlog
 are read from storage when scraped.
+
+With several uvicorn workers (``newsieve serve --workers N``) each process counts on its own;
+``serve`` then sets ``PROMETHEUS_MULTIPROC_DIR`` before the workers start, prometheus-client
+keeps the counters in files there, and a scrape of any worker adds up all of them
+(``exposition()``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ApiMetrics", "MetricsMiddleware"]
+__all__ = ["MULTIPROC_ENV", "ApiMetrics", "MetricsMiddleware"]
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 log = logging.getLogger("newsieve.api")
 
@@ -55,7 +63,19 @@ class ApiMetrics:
             self.removals.labels(span.reason).inc()
 
     def watch_storage(self, status: Callable[[], dict[str, Any]]) -> None:
-        self.registry.register(_StorageCollector(status))
+        self._storage_collector = _StorageCollector(status)
+        self.registry.register(self._storage_collector)
+
+    def exposition(self) -> bytes:
+        """The text format of every metric: this process's, or all workers' in multiprocess mode."""
+        if not os.environ.get(MULTIPROC_ENV):
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        collector = getattr(self, "_storage_collector", None)
+        if collector is not None:
+            registry.register(collector)
+        return generate_latest(registry)
 
 
 class _StorageCollector(Collector):

@@ -144,8 +144,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(
                 400, "malformed_json", "the request body is not valid JSON", errors=errors
             )
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        detail = "invalid request"
+        if errors:
+            where, msg = ".".join(errors[0]["loc"]), str(errors[0]["msg"])
+            detail = f"{where}: {msg}" if where else msg
         return problem_response(422, "validation_error", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,10 +1,13 @@
 """``POST /v1/filter`` and ``POST /v1/filter/batch``: the filters as a service, no queue.
 
 The filters are pure Python and hold the GIL, so running many at once only slices the CPU
-between them and stretches every request's latency. They run in worker threads behind a
-FIFO limiter of ``FILTER_THREADS``; what may wait on the network (a URL fetch, the site
-rules from Redis) runs before, outside the limiter. Verdicts are serialised with
-``json.dumps`` directly (they are plain JSON already; FastAPI's encoder costs more than that).
+between them and stretches every request's latency. A page up to ``INLINE_MAX_BYTES`` is
+filtered on the event loop itself (a few ms; a thread hop would cost about as much again,
+bench/bench_api.py); a bigger one in a worker thread behind a FIFO limiter of
+``FILTER_THREADS``, so that the loop keeps answering meanwhile. What may wait on the network
+(a URL fetch, the site rules from Redis) runs in the thread pool before. Verdicts are
+serialised with ``json.dumps`` directly (they are plain JSON already; FastAPI's encoder
+costs more than that). More throughput: more processes (``newsieve serve --workers N``).
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ from .filtering import FilterService
 from .models import BatchRequest, FilterRequest
 from .problems import ApiProblem, problem_body, status_of
 
-__all__ = ["FILTER_THREADS", "build_filter_router"]
+__all__ = ["FILTER_THREADS", "INLINE_MAX_BYTES", "build_filter_router"]
 
 FILTER_THREADS = 1
-"""Filters running at once per process. 1: with the GIL, more threads add no throughput and
-only add latency (bench/bench_api.py); run more processes (``serve --workers``) instead."""
+"""Big pages filtered at once per process, in threads. 1: with the GIL, more threads add no
+throughput and only add latency; run more processes (``serve --workers``) instead."""
+
+INLINE_MAX_BYTES = 256 * 1024
+"""Pages up to this size are filtered on the event loop (news pages are mostly under 100 KB;
+the dev pages under 10 KB): a few milliseconds during which the loop waits."""
 
 VERDICT_DOC = "The verdict (`schemas/verdict.schema.json`): the same object the CLI and the queues carry."
 VERDICT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -50,6 +57,8 @@ def build_filter_router(*, open_access: bool, batch_max: int) -> APIRouter:
             prepared = await run_in_threadpool(service.prepare, page)
         else:
             prepared = service.prepare(page)
+        if len(prepared.data) <= INLINE_MAX_BYTES:
+            return service.judge(prepared)
         return await to_thread.run_sync(service.judge, prepared, limiter=limiter)
 
     @router.post("/filter", summary="Filter one page", response_class=Response, responses=VERDICT_RESPONSES)

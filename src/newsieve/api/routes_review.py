@@ -16,15 +16,16 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator
 
+from newsieve.storage import REVIEW_STATES
+
 from .auth import Principal, require
 from .feedback import update_site_rules
 from .models import ClaimRequest, DecisionRequest, ReopenRequest
 
-__all__ = ["build_review_router", "to_jsonable"]
+__all__ = ["build_articles_router", "build_review_router", "to_jsonable"]
 
 log = logging.getLogger("newsieve.api")
 
-REVIEW_STATES = ("pending", "claimed", "approved", "rejected", "edited")
 ITEM_ID = r"^[0-9]{1,19}$"
 ItemId = Annotated[str, Path(pattern=ITEM_ID, description="A review item id (decimal).")]
 

@@ -8,7 +8,10 @@ uvicorn runs N processes, each building the app from the same settings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import tempfile
+from collections.abc import Iterator
 
 from newsieve.settings import load_settings
 
@@ -43,9 +46,26 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         if args.redis_url:
             os.environ["REDIS_URL"] = args.redis_url  # the workers load the settings themselves
-        uvicorn.run("newsieve.api.app:app_from_env", factory=True, workers=args.workers, **common)
+        with _multiprocess_metrics():
+            uvicorn.run("newsieve.api.app:app_from_env", factory=True, workers=args.workers, **common)
         return 0
     from newsieve.api import create_app
 
     uvicorn.run(create_app(settings), **common)
     return 0
+
+
+@contextlib.contextmanager
+def _multiprocess_metrics() -> Iterator[None]:
+    """Workers count into files of one folder, so that any worker's /metrics adds them all up.
+    A folder given in ``PROMETHEUS_MULTIPROC_DIR`` is used (and must be emptied between runs by
+    whoever set it); otherwise a fresh temporary one, removed on exit."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="newsieve-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]

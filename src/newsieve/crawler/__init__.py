@@ -11,5 +11,15 @@ Scrapy is imported only by the modules that run a crawl (``spider``, ``middlewar
 
 from .config import CrawlerConfig
 from .fetch import FetchConfig, FetchedPage, check_target, fetch
+from .sites import SiteConfig, load_sites, parse_sites
 
-__all__ = ["CrawlerConfig", "FetchConfig", "FetchedPage", "check_target", "fetch"]
+__all__ = [
+    "CrawlerConfig",
+    "FetchConfig",
+    "FetchedPage",
+    "SiteConfig",
+    "check_target",
+    "fetch",
+    "load_sites",
+    "parse_sites",
+]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -62,6 +63,12 @@ REQUEUE_EVERY = 1.0
 """Seconds between two looks for expired leases by one crawler."""
 REQUEUED_PRIORITY = 100
 """Requests whose crawler died go ahead of the rest."""
+KNOWN_CACHE_SIZE = 50_000
+KNOWN_CACHE_SECONDS = 60.0
+"""URL hashes this process recently found queued or seen are not asked about again for this
+long: most links on a page (navigation, prev/next) were seen a moment ago, and this saves a
+Redis round trip each. Bounded (LRU), so memory stays flat; a URL whose fetch failed is
+rediscovered after at most this long."""
 
 # KEYS: queue, inflight, pending, seen(child), seen(parent), run set
 # ARGV: child hash, score, member, dont_filter (0/1), parent member or "", parent hash, parent mark ms
@@ -186,6 +193,7 @@ class LeaseScheduler:
         self.stats = stats
         self.draining = False
         self._leases: dict[bytes, None] = {}
+        self._known: OrderedDict[str, float] = OrderedDict()
         k = storage.keys
         self.queue_key = k.frontier(crawl, "queue")
         self.inflight_key = k.frontier(crawl, "inflight")
@@ -253,6 +261,9 @@ class LeaseScheduler:
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.pop(LEASE_META, None)
         child_hash = url_hash(canonical_url(request.url))
+        if parent is None and not request.dont_filter and self._recently_known(child_hash):
+            self._inc("frontier/filtered_cached")
+            return False
         member = self._encode(request)
         parent_member, parent_hash, mark = b"", "", 0
         if parent is not None:
@@ -280,7 +291,23 @@ class LeaseScheduler:
             ],
         )
         self._inc("frontier/enqueued" if added else "frontier/filtered")
+        self._remember(child_hash)
         return bool(added)
+
+    def _recently_known(self, hashed: str) -> bool:
+        until = self._known.get(hashed)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._known[hashed]
+            return False
+        return True
+
+    def _remember(self, hashed: str) -> None:
+        self._known[hashed] = time.monotonic() + KNOWN_CACHE_SECONDS
+        self._known.move_to_end(hashed)
+        while len(self._known) > KNOWN_CACHE_SIZE:
+            self._known.popitem(last=False)
 
     def next_request(self) -> Request | None:
         if self.draining:
@@ -309,6 +336,8 @@ class LeaseScheduler:
         """
         member, hashed = lease
         self._leases.pop(member, None)
+        if not mark_ms:
+            self._known.pop(hashed, None)  # a failure: rediscoverable at once
         seen = self.storage.keys.seen(hashed)
         keys = [self.inflight_key, self.pending_key, seen, self.queue_key, self.run_key]
         self._ack(keys=keys, args=[member, hashed, int(mark_ms), 1 if listing and self.run_id else 0])

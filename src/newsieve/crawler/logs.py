@@ -50,9 +50,17 @@ def setup_logging(level: str = "INFO", *, json_logs: bool | None = None, quiet_s
         from rich.logging import RichHandler
 
         handler = RichHandler(show_path=False, rich_tracebacks=False)
+    handler.setLevel(level)  # Scrapy's dictConfig resets logger levels, not handler levels
+    if quiet_scrapy and level.upper() != "DEBUG":
+        handler.addFilter(_quiet_filter)
     root.addHandler(handler)
     apply_levels(level, quiet_scrapy=quiet_scrapy)
     return json_logs
+
+
+def _quiet_filter(record: logging.LogRecord) -> bool:
+    """Drop Scrapy's start-up and per-item chatter below WARNING."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(_NOISY)
 
 
 def apply_levels(level: str = "INFO", *, quiet_scrapy: bool = True) -> None:

@@ -44,6 +44,7 @@ class RawPublishPipeline:
 
     def process_item(self, item: Any, spider: object = None) -> Any:
         if isinstance(item, PageItem):
+            pipe = self.storage.redis.pipeline(transaction=False)  # the page and its counters: one trip
             self.storage.publish_raw(
                 RawPage(
                     url=item.url,
@@ -54,9 +55,11 @@ class RawPublishPipeline:
                     charset=item.charset,
                     body=item.body,
                     site=item.site,
-                )
+                ),
+                pipeline=pipe,
             )
-            self._count(item.site, "fetched", "published_raw")
+            self._count(item.site, "fetched", "published_raw", pipe=pipe)
+            pipe.execute()
             if self.stats is not None:
                 self.stats.inc_value("newsieve/published_raw")
         elif isinstance(item, Outcome):
@@ -68,12 +71,15 @@ class RawPublishPipeline:
                 self._count(item.site, "fetched")
         return item
 
-    def _count(self, site: str, *fields: str) -> None:
+    def _count(self, site: str, *fields: str, pipe: Any = None) -> None:
         key = self.storage.keys.crawl_stats(site or "-")
-        pipe = self.storage.redis.pipeline(transaction=False)
+        own = pipe is None
+        if own:
+            pipe = self.storage.redis.pipeline(transaction=False)
         for name in fields:
             pipe.hincrby(key, name, 1)
-        pipe.execute()
+        if own:
+            pipe.execute()
 
 
 class LeaseAckPipeline:

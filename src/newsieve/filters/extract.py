@@ -18,6 +18,8 @@ HTML, in one pass over the lexbor tree (selectolax):
    detectors' to label), but not link lists, info lines, breadcrumbs or copyright lines;
    then the units that follow the main content in the same region as ``tail`` blocks.
 
+Steps 1 to 3 live in ``_tree.py``, text helpers and metadata patterns in ``_text.py``.
+
 Plain text: each line is a block, long lines holding many paragraphs are split (see
 ``_text.split_line``), and a short first line is the title.
 """
@@ -25,51 +27,27 @@ Plain text: each line is a block, long lines holding many paragraphs are split (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
-from ._text import patterns, squash
+from ._text import squash
+from ._tree import choose_main, link_lists, nonspace, prune, walk
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text"]
 
 # -- thresholds -----------------------------------------------------------------------------
-MIN_UNIT_CHARS = 15
-"""Units shorter than this add nothing to a container's score (Readability's 25 Latin
-characters, scaled for Chinese: a nav item `白癜风防治` is 5). 15 rather than 10: the reply
-tree of a CCTV forum page in zh-web-content-extraction (a6e8b739, `顶【非洲小飞机】08-15`)
-outscored the post at 10."""
-
-MAX_SCORED_LINK_DENSITY = 0.33
-"""A unit more than a third link text (nav items, hot lists, the forum reply tree above, whose
-items are a linked title plus author and time) adds nothing to any score. F1 on
-zh-web-content-extraction: 0.903 at 0.5, 0.917 at 0.33."""
-
-PARAGRAPH_CHARS_PER_POINT = 100
-MAX_LENGTH_POINTS = 3.0
-"""A unit's length bonus: one point per 100 characters, at most 3 (Readability's rule)."""
-
-CLASS_WEIGHT = 25.0
-"""Added to (or taken from) a container whose class/id reads as content (or as boilerplate),
-as Readability does."""
-
-SIBLING_SHARE = 0.2
-SIBLING_MIN_SCORE = 10.0
-"""A sibling of the best container joins the main content when it scores at least this share
-of the best (and this much): articles split over consecutive divs (Readability's rule)."""
-
-LINK_LIST_MIN_LINKS = 3
-LINK_LIST_DENSITY = 0.5
-"""Inside the main content, an element with this many links that is mostly link text is a
-link list (`相关链接`, `热点文章`) and stays out. A lone link paragraph (an injected ad,
-spamrepost-dev d-0005) has one link and stays in for the detectors."""
-
 TAIL_MAX_UNITS = 20
 """At most this many units after the main content become tail blocks (d-0005's
 `div.pages`: WeChat footer lines, a repost notice and the 上一篇/下一篇 list)."""
+
+MIN_MAIN_CHARS = 200
+"""When the main content found is shorter than this (non-space characters), the page is
+extracted again without the class/id pruning, as Readability.js retries without its
+"unlikely candidates" removal: a page wrapper named `Page-ad-margins` or
+`wrapper-boxed header-style-2` (scrapinghub-aeb) holds the whole article."""
 
 TITLE_SCAN_UNITS = 200
 """How many units are searched for a headline that matches a part of <title>."""
@@ -77,23 +55,10 @@ TITLE_SCAN_UNITS = 200
 HEAD_META_UNITS = 12
 """How many units before the main content are read for the info line (date, source)."""
 
-_BLOCK_TAGS = frozenset((
-    "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "ul", "ol", "li", "dl",
-    "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "figure", "figcaption", "form", "fieldset", "address", "hr", "center", "body",
-    "html", "details", "summary", "caption", "option", "menu", "legend",
-))
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_NEVER_UNLIKELY = frozenset(("body", "html", "a", "article", "main"))
-_PARAGRAPH_TAGS = frozenset((
-    "p", "pre", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "address",
-    "legend",
-))
 _KIND: dict[str, BlockKind] = {
     "h2": "heading", "h3": "heading", "h4": "heading", "h5": "heading", "h6": "heading",
     "li": "li", "figcaption": "caption", "caption": "caption",
 }
-_PUNCT = re.compile(r"[，。！？；：、,.!?;]")
 _BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|所在位置|您现在的位置|现在位置)\s*[:：]")
 _COPYRIGHT = re.compile(r"ICP[备证]|公网安备|Copyright|©|\(c\)\s*\d{4}|版权所有\s*[©(（]", re.IGNORECASE)
 _COPYRIGHT_HINTS = ("ICP", "icp", "公网安备", "opyright", "OPYRIGHT", "©", "(c)", "(C)", "版权所有")
@@ -104,227 +69,6 @@ _META_DATE_KEYS = (
     "article:published_time", "og:article:published_time", "pubdate", "publishdate", "publish_date",
     "publishtime", "publish-date", "date", "dc.date", "dc.date.issued", "datepublished", "sailthru.date",
 )
-
-
-@dataclass(slots=True)
-class _Unit:
-    owner: int
-    pieces: list[str] = field(default_factory=list)
-    link_chars: int = 0
-    links: list[str] = field(default_factory=list)
-    text: str = ""
-    chars: int = 0
-
-
-@dataclass(slots=True)
-class _Tree:
-    """The body as flat arrays indexed by pre-order position."""
-
-    tags: list[str] = field(default_factory=list)
-    parent: list[int] = field(default_factory=list)
-    nodes: list[LexborNode] = field(default_factory=list)
-    end: list[int] = field(default_factory=list)
-    units: list[_Unit] = field(default_factory=list)
-
-
-def _nonspace(text: str) -> int:
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\xa0")
-
-
-# -- walking --------------------------------------------------------------------------------
-
-
-def _walk(body: LexborNode, url: str | None) -> _Tree:
-    """One depth-first pass over the body by child/next links (no parent lookups).
-
-    Only block elements get an index (inline ones only pass on their block and link), so
-    a block's subtree is the index range ``[i, end[i]]``."""
-    tree = _Tree()
-    tags, parent, nodes = tree.tags, tree.parent, tree.nodes
-    tags_append, parent_append, nodes_append = tags.append, parent.append, nodes.append
-    seg_unit: list[_Unit | None] = [None]
-    seg_append = seg_unit.append
-    hrefs: list[str] = []
-    units = tree.units
-    block_tags = _BLOCK_TAGS
-    tags_append(body.tag or "body")
-    parent_append(-1)
-    nodes_append(body)
-    stack: list[tuple[LexborNode | None, int, int]] = []
-    node = body.child
-    owner = 0  # index of the block the current node is in
-    link = -1  # index into hrefs of the <a> the current node is in
-    while True:
-        if node is None:
-            if not stack:
-                break
-            node, owner, link = stack.pop()
-            continue
-        tag = node.tag
-        if tag == "-text":
-            text = node.text_content
-            if text and not text.isspace():
-                unit = seg_unit[owner]
-                if unit is None:
-                    unit = seg_unit[owner] = _Unit(owner)
-                    units.append(unit)
-                unit.pieces.append(text)
-                if link >= 0:
-                    unit.link_chars += _nonspace(text)
-                    href = hrefs[link]
-                    if href and (not unit.links or unit.links[-1] != href):
-                        unit.links.append(href)
-            node = node.next
-            continue
-        if not tag or tag[0] in "-_!#":
-            node = node.next
-            continue
-        child_owner = owner
-        child_link = link
-        if tag in block_tags:
-            child_owner = len(tags)
-            tags_append(tag)
-            parent_append(owner)
-            nodes_append(node)
-            seg_append(None)
-            seg_unit[owner] = None  # text after this block is a new unit of the parent
-        elif tag == "a":
-            href = (node.attributes.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#")):
-                href = ""
-            elif url:
-                href = urljoin(url, href)
-            child_link = len(hrefs)
-            hrefs.append(href)
-        elif tag == "br" or tag == "img":
-            seg_unit[owner] = None
-        child = node.child
-        if child is not None:
-            stack.append((node.next, owner, link))
-            node = child
-            owner = child_owner
-            link = child_link
-        else:
-            node = node.next
-    n = len(tags)
-    end = list(range(n))
-    for i in range(n - 1, 0, -1):
-        q = parent[i]
-        if end[i] > end[q]:
-            end[q] = end[i]
-    tree.end = end
-    kept: list[_Unit] = []
-    for unit in units:
-        unit.text = squash("".join(unit.pieces))
-        if unit.text:
-            unit.chars = _nonspace(unit.text)
-            unit.link_chars = min(unit.link_chars, unit.chars)
-            kept.append(unit)
-    tree.units = kept
-    return tree
-
-
-# -- scoring --------------------------------------------------------------------------------
-
-
-def _class_weight(node: LexborNode) -> float:
-    attrs = node.attributes
-    name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
-    if not name:
-        return 0.0
-    pats = patterns()
-    weight = 0.0
-    if pats.negative.search(name):
-        weight -= CLASS_WEIGHT
-    if pats.positive.search(name):
-        weight += CLASS_WEIGHT
-    return weight
-
-
-def _choose_main(tree: _Tree) -> list[int]:
-    """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
-    n = len(tree.tags)
-    score = [0.0] * n
-    chars = [0] * n
-    link_chars = [0] * n
-    parent, tags = tree.parent, tree.tags
-    for unit in tree.units:
-        chars[unit.owner] += unit.chars
-        link_chars[unit.owner] += unit.link_chars
-        if unit.chars < MIN_UNIT_CHARS:
-            continue
-        if unit.link_chars > MAX_SCORED_LINK_DENSITY * unit.chars:
-            continue
-        length = min(unit.chars / PARAGRAPH_CHARS_PER_POINT, MAX_LENGTH_POINTS)
-        points = 1 + len(_PUNCT.findall(unit.text)) + length
-        cand = unit.owner
-        if tags[cand] in _PARAGRAPH_TAGS and parent[cand] >= 0:
-            cand = parent[cand]
-        level = 0
-        while cand >= 0 and level < 3:
-            score[cand] += points / (1, 2, 3)[level]
-            cand = parent[cand]
-            level += 1
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        if p >= 0:
-            chars[p] += chars[i]
-            link_chars[p] += link_chars[i]
-    scored = [i for i in range(n) if score[i] > 0]
-    if not scored:
-        return []
-    final: dict[int, float] = {}
-    for i in sorted(scored, key=lambda k: score[k], reverse=True)[:8]:
-        density = link_chars[i] / chars[i] if chars[i] else 1.0
-        final[i] = (score[i] + _class_weight(tree.nodes[i])) * (1 - density)
-    top = max(final, key=lambda k: final[k])
-    best = final[top]
-    p = parent[top]
-    if p < 0 or best <= 0:
-        return [top]
-    chosen = []
-    for i in range(p + 1, tree.end[p] + 1):
-        if parent[i] != p:
-            continue
-        if i == top:
-            chosen.append(i)
-            continue
-        if not chars[i]:
-            continue
-        density = link_chars[i] / chars[i]
-        sib = score[i] * (1 - density)
-        if sib >= max(SIBLING_MIN_SCORE, SIBLING_SHARE * best) and density < LINK_LIST_DENSITY / 2:
-            chosen.append(i)
-    return chosen
-
-
-def _link_lists(tree: _Tree, roots: list[int]) -> set[int]:
-    """Elements inside the main content that are link lists (see LINK_LIST_MIN_LINKS)."""
-    n = len(tree.tags)
-    links = [0] * n
-    chars = [0] * n
-    link_chars = [0] * n
-    for unit in tree.units:
-        links[unit.owner] += len(unit.links)
-        chars[unit.owner] += unit.chars
-        link_chars[unit.owner] += unit.link_chars
-    lo = min(roots)
-    hi = max(tree.end[r] for r in roots)
-    for i in range(hi, lo, -1):
-        p = tree.parent[i]
-        if p >= lo:
-            links[p] += links[i]
-            chars[p] += chars[i]
-            link_chars[p] += link_chars[i]
-    roots_set = set(roots)
-    return {
-        i
-        for i in range(lo, hi + 1)
-        if i not in roots_set
-        and links[i] >= LINK_LIST_MIN_LINKS
-        and chars[i]
-        and link_chars[i] > LINK_LIST_DENSITY * chars[i]
-    }
 
 
 # -- documents ------------------------------------------------------------------------------
@@ -364,58 +108,6 @@ def _head(parser: LexborHTMLParser) -> tuple[str, str, dict[str, str]]:
         if date:
             meta["published_at"] = date
     return doc_title, og_title, meta
-
-
-_unlikely_cache: dict[str, bool] = {}
-UNLIKELY_CACHE_SIZE = 50_000
-"""Class/id strings repeat across elements and pages; their verdicts are cached up to this many."""
-
-
-def _is_unlikely(name: str) -> bool:
-    hit = _unlikely_cache.get(name)
-    if hit is None:
-        pats = patterns()
-        low = name.lower()
-        hit = bool(pats.unlikely.search(low)) and not pats.maybe.search(low)
-        if len(_unlikely_cache) >= UNLIKELY_CACHE_SIZE:
-            _unlikely_cache.clear()
-        _unlikely_cache[name] = hit
-    return hit
-
-
-def _prune(body: LexborNode) -> list[str]:
-    """Remove junk and boilerplate elements (one native selection, classified here); return
-    the texts of the h1s, read before anything is removed."""
-    pats = patterns()
-    h1s: list[str] = []
-    selector = ", ".join(
-        ["h1", "[class]", "[id]", "[role]", "[style]", "[hidden]", *pats.junk_tags, *pats.boilerplate_tags]
-    )
-    # children come after their parents in document order: removing in reverse order never
-    # touches a node whose ancestor was already freed
-    for node in reversed(body.css(selector)):
-        tag = node.tag or ""
-        if tag == "h1":
-            h1s.append(node.text())
-            continue
-        if tag in pats.junk_tags or tag in pats.boilerplate_tags:
-            node.decompose()
-            continue
-        attrs = node.attrs
-        if "hidden" in attrs or (attrs.get("role") or "").lower() in pats.boilerplate_roles:
-            node.decompose()
-            continue
-        style = attrs.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            node.decompose()
-            continue
-        if tag in _NEVER_UNLIKELY:
-            continue
-        name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if len(name) > 1 and _is_unlikely(name):
-            node.decompose()
-    h1s.reverse()
-    return h1s
 
 
 def _site(url: str | None) -> str | None:
@@ -478,23 +170,37 @@ def _assemble(
 
 def extract_html(html: str, *, url: str | None = None) -> Document:
     """The article of an HTML page: title, paragraphs, tail blocks and metadata."""
+    doc = _extract(html, url, by_class=True)
+    main_chars = _main_chars(doc)
+    if main_chars < MIN_MAIN_CHARS:
+        retry = _extract(html, url, by_class=False)
+        if _main_chars(retry) > main_chars:
+            return retry
+    return doc
+
+
+def _main_chars(doc: Document) -> int:
+    return sum(nonspace(b.text) for b in doc.blocks if b.kind != "title" and b.kind != "tail")
+
+
+def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
     parser = LexborHTMLParser(html)
     doc_title, og_title, meta = _head(parser)
     body = parser.body or parser.root
     if body is None:
         return _assemble(squash(doc_title), [], url=url, meta=meta)
-    h1s = [t for t in (squash(h) for h in _prune(body)[:5]) if t]
+    h1s = [t for t in (squash(h) for h in prune(body, by_class=by_class)[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
-    tree = _walk(body, url)
+    tree = walk(body, url)
     units = tree.units
-    roots = _choose_main(tree)
+    roots = choose_main(tree)
 
     end = tree.end
     if roots:
         lo = min(roots)
         hi = max(end[r] for r in roots)
         spans = [(r, end[r]) for r in roots]
-        lists = sorted((i, end[i]) for i in _link_lists(tree, roots))
+        lists = sorted((i, end[i]) for i in link_lists(tree, roots))
         main_idx = [
             k for k, u in enumerate(units)
             if lo <= u.owner <= hi and any(a <= u.owner <= b for a, b in spans)

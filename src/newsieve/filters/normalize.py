@@ -7,7 +7,7 @@ undone, then report spans in ORIGINAL offsets through ``NormalizedText.to_origin
     case              QQ, WWW.XX.COM                      -> lower case
     traditional       北京哪家治療白癜風正規              -> simplified (OpenCC t2s, char by char)
     zero-width        白\\u200b癜风                       -> dropped (every Unicode format char, Cf)
-    inserted gaps     白 癜 风, 白.癜.风, 白*癜*风         -> dropped between two CJK characters
+    inserted gaps     白 癜 风, 白.癜.风, 白★癜★风         -> dropped between two CJK characters
     homophones        白颠风, 牛皮鲜, 颠痫                 -> the canonical word (lexicon ``variants``)
 
 Newlines are never touched, so blocks stay apart. Every step but the gap and zero-width
@@ -47,7 +47,11 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # sentence punctuation (，。、) is not in the set: dropping it would glue sentences together.
 GAP_MAX = 3
 _UPPER = re.compile("[A-Z]")
-_GAP = re.compile(rf"(?<=[{_CJK}])[ \t.·•*_~/|\\+^`'\-]{{1,{GAP_MAX}}}(?=[{_CJK}])")
+# Symbols count too (`白★癜★风`, `白♥癜♥风`, an emoji): arrows, shapes, dingbats, emoji.
+_GAP = re.compile(
+    rf"(?<=[{_CJK}])[ \t.·•*_~/|\\+^`'\-#@=\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff"
+    rf"\U0001f300-\U0001faff]{{1,{GAP_MAX}}}(?=[{_CJK}])"
+)
 
 
 def _base_table() -> dict[int, str]:

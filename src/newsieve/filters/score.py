@@ -41,7 +41,8 @@ AD_SPAN_WEIGHT = 0.12
 # ...up to this much: ads alone never reject a page whose remaining text is news.
 AD_SPAN_CAP = 0.4
 # A removal of more than this share of the article's characters goes to review: the cleaned text
-# may no longer be the article (the dev set's injected pages lose under 25% with footers).
+# may no longer be the article (the dev set's injected pages lose at most 25% of their Chinese
+# characters, ads and footers together).
 LARGE_REMOVAL = 0.5
 # Hospital SEO (the Common Crawl sample's spam_page cc-01, `用什么方法可以降低男性白癜风的发病率呢`):
 # at least this many mentions of a specialty-trade disease...
@@ -61,7 +62,11 @@ GAMBLING_SHARE = 0.4
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Marks of a news report. Strong: a reporter or a news agency; such a page is news however dense
 # in disease names it is (the fixture `ads/hospital_news.txt`). Weak: a date, an event day.
-_NEWS_STRONG = re.compile(r"记者|通讯员|本报讯|日电|新华社|中新网|人民网|央视网|新闻网讯")
+# A health authority's notice is no hospital's SEO either (`市卫生健康局关于开展癫痫日宣传的通知`).
+_NEWS_STRONG = re.compile(
+    r"记者|通讯员|本报讯|日电|新华社|中新网|人民网|央视网|新闻网讯|"
+    r"卫健委|卫生健康委|卫生健康局|疾病预防控制中心|疾控中心|人民政府|新闻发布会"
+)
 _NEWS_WEAK = re.compile(r"\d{1,2}月\d{1,2}日|日上午|日下午|日晚|发布会|据悉|据了解|报道|据.{1,12}消息")
 
 SCORES: Mapping[str, float] = {

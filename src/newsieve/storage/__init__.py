@@ -31,13 +31,15 @@ Connection (``connection.py``)
 
 Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``rejected``,
 ``deadletter``, ``audit``, ``feedback``)
-    Each entry has one field ``data``: UTF-8 JSON (see ``schemas/article-message.schema.json``
-    for ``articles``); ``raw`` entries carry the page body as a second binary field ``body``.
+    Each entry has one field ``data``: UTF-8 JSON (the schema of ``articles`` messages is
+    ``src/newsieve/schemas/article-message.schema.json``); ``raw`` entries carry
+    the page body as a second binary field ``body``.
     ``Message.data`` is the decoded dict (with ``body`` as bytes for raw pages).
 
 ``Storage`` (``store.py``): ``.redis`` (a ``redis.Redis``), ``.keys`` (``Keys``), ``.config``,
 ``.close()``, and
-    - ``publish_raw(page: RawPage, *, pipeline=None) -> str``: XADD onto ``raw``, the entry id.
+    - ``publish_raw(page: RawPage, *, pipeline=None) -> str``: XADD onto ``raw``, the entry id
+      (``""`` when queued on ``pipeline``).
     - ``route(verdict, *, url, site, raw_id=None) -> RouteResult``: what a filter worker calls.
       ``publish``: onto ``articles``, idempotently (article id = sha256 of canonical URL and
       ``verdict.content_hash``; a repeat is a no-op, ``RouteResult.status == "duplicate"``;
@@ -46,13 +48,22 @@ Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``re
       ``status == "near_duplicate"``, ``near_dup_of`` names the original, and the original's
       ``reposted_by`` list records it. ``review``: ``review.submit`` (``status == "review"``,
       ``review_item_id``). ``reject``: onto ``rejected`` (``status == "rejected"``).
+      Near-duplicates are looked for among the articles of the last one to two
+      ``near_dup_window_seconds``; article records expire after ``dedup_ttl_seconds``.
+    - ``route_many([(verdict, url, site, raw_id), ...]) -> list[RouteResult]``: the same for a
+      batch, publishing in one pipelined round trip (what a busy filter worker should call).
     - ``consumer(stream, group, name, *, block_ms=None, count=None, follow=True) -> Consumer``:
       iterate ``Message`` objects (``.id``, ``.stream``, ``.data``, ``.deliveries``,
       ``.ack(pipeline=None)``, ``.fail(error)``). A new group starts at the beginning of the
       stream. Entries idle past ``claim_idle_ms`` are reclaimed with XAUTOCLAIM; ``fail()``
       makes an entry due again at once; after ``max_deliveries`` deliveries it goes to
       ``deadletter`` with its last error. ``follow=False`` stops when nothing is new or due.
-    - ``groups(stream) -> list[GroupInfo]`` (name, consumers, pending, lag, last_delivered_id).
+      ``Message.ack(pipeline=p)`` queues the XACK in the transaction that stores the effect;
+      ``Consumer.ack_many(messages)`` acks a batch in one XACK. A Consumer belongs to one thread
+      (``Storage`` itself is thread-safe: redis-py's connection pool).
+    - ``groups(stream) -> list[GroupInfo]`` (name, consumers, pending, lag, last_delivered_id,
+      lag_exact); ``stream_length(stream)``; ``read_stream(stream, after=None, limit=100)``
+      (read-only, e.g. ``deadletter``, ``rejected``).
     - ``get_article(article_id) -> dict`` (the message, plus ``reposted_by``; ``NotFound``).
     - ``articles_after(after: str | None, limit: int) -> list[dict]``: read-only tail of
       ``articles``, each dict the message data plus ``stream_id`` (use the last one as ``after``).
@@ -65,8 +76,9 @@ Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``re
       note=None)`` (``VersionConflict``; decision ``approve`` | ``reject`` | ``edit``; edits are
       ``{"span": <index into verdict.removed> | {"start", "end"}, "action": "keep" | "remove",
       "label": ...}``), ``reopen(item_id, moderator, *, expected_version)``, ``history(item_id)``,
-      ``counts()``. States: pending -> claimed -> approved | rejected | edited (-> pending by
-      reopen; claimed -> pending when the lease expires).
+      ``counts()``, ``release(item_id, moderator)``. States: pending -> claimed -> approved |
+      rejected | edited (-> pending by reopen; claimed -> pending when the lease expires).
+      ``claim``/``decide`` on a decided item raise ``Conflict``; bad edits ``InputError``.
     - ``feedback_examples(after=None) -> Iterator[dict]``: labeled examples from decisions that
       overturned a detector (``text``, ``label``, ``site``, ``url``, ``decision``, ``moderator``...).
     - ``site_rules(site) -> newsieve.filters.SiteRules``, ``add_site_rule(site, kind, text,

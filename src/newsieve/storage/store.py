@@ -9,7 +9,7 @@ from typing import Any
 
 import redis
 
-from newsieve.exceptions import NotFound
+from newsieve.exceptions import InputError, NotFound
 from newsieve.filters.pipeline import SiteRules
 from newsieve.filters.types import Verdict
 
@@ -99,11 +99,14 @@ class Storage:
         drafts: list[tuple[int, articles.ArticleDraft]] = []
         for verdict, url, site, raw_id in items:
             if verdict.action == "publish":
-                drafts.append((len(results), articles.draft(verdict, url=url, site=site, raw_id=raw_id)))
+                d = articles.draft(verdict, url=url, site=site, raw_id=raw_id, near_dup=self.config.near_dup)
+                drafts.append((len(results), d))
                 results.append(None)
             elif verdict.action == "review":
                 item = self.review.submit(verdict, url=url, site=site, original=original, raw_id=raw_id)
                 results.append(RouteResult("review", review_item_id=item.id))
+            elif verdict.action != "reject":
+                raise InputError(f"verdict action must be publish, review or reject, not {verdict.action!r}")
             else:
                 message = {"url": url, "site": site, "raw_id": raw_id, "source": "filter",
                            "verdict": verdict.to_dict()}  # fmt: skip

@@ -36,7 +36,7 @@ from .errors import retrying
 from .keys import Keys
 from .messages import decode
 
-__all__ = ["DEADLETTER", "Consumer", "GroupInfo", "Message", "ensure_group", "group_info"]
+__all__ = ["DEADLETTER", "LAG_COUNT", "Consumer", "GroupInfo", "Message", "ensure_group", "group_info"]
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,10 @@ class GroupInfo:
     """Entries delivered to a member and not acked yet."""
     lag: int | None
     """Entries not delivered to the group yet (``None`` when the server cannot tell, e.g. after
-    entries were deleted from the middle of the stream)."""
+    entries were deleted from the middle of the stream). Redis 6.2 reports no lag: it is
+    counted on the server, up to ``LAG_COUNT_CAP`` (then ``lag_exact`` is False)."""
     last_delivered_id: str
+    lag_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,10 +110,19 @@ class GroupInfo:
             "pending": self.pending,
             "lag": self.lag,
             "last_delivered_id": self.last_delivered_id,
+            "lag_exact": self.lag_exact,
         }
 
 
-_LAG_SCAN_CAP = 100_000  # Redis < 7 reports no lag: count at most this many entries
+LAG_COUNT_CAP = 10_000  # Redis < 7 reports no lag: count at most this many entries (server side)
+
+LAG_COUNT = """
+-- Count the entries after an id (the lag of a group on Redis 6.2, which does not report it).
+-- KEYS[1] stream
+-- ARGV[1] exclusive start ('(<id>' or '-'), ARGV[2] most entries to count
+-- Returns the count.
+return #redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+"""
 
 
 def group_info(client: redis.Redis, stream: str) -> list[GroupInfo]:
@@ -126,9 +137,11 @@ def group_info(client: redis.Redis, stream: str) -> list[GroupInfo]:
     for g in groups:
         last = _s(g.get("last-delivered-id", b"0-0"))
         lag = g.get("lag")
+        exact = True
         if "lag" not in g:  # Redis 6.2: count what comes after the last delivered id
-            after: Any = client.xrange(stream, min=f"({last}" if last != "0-0" else "-", count=_LAG_SCAN_CAP)
-            lag = len(after)
+            start = f"({last}" if last != "0-0" else "-"
+            lag = int(client.eval(LAG_COUNT, 1, stream, start, LAG_COUNT_CAP))  # type: ignore[arg-type]
+            exact = lag < LAG_COUNT_CAP
         out.append(
             GroupInfo(
                 name=_s(g["name"]),
@@ -136,6 +149,7 @@ def group_info(client: redis.Redis, stream: str) -> list[GroupInfo]:
                 pending=int(g.get("pending", 0)),
                 lag=None if lag is None else int(lag),
                 last_delivered_id=last,
+                lag_exact=exact,
             )
         )
     return out
@@ -195,7 +209,11 @@ class Consumer:
         self.key = keys.stream(stream)
         self.group = group
         self.name = name
+        # A read must not block past the client's socket timeout (0 would block forever).
+        limit = config.block_ms + int(config.socket_timeout * 500)
         self.block_ms = config.block_ms if block_ms is None else block_ms
+        if not 0 < self.block_ms <= limit:
+            self.block_ms = limit
         self.count = count or config.read_count
         self.follow = follow
         self._errors_key = keys.errors(stream, group)

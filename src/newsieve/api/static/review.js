@@ -163,6 +163,12 @@ function renderItem() {
   renderSpans(v);
   const flags = $("flags");
   flags.textContent = "";
+  if (!(v.flags || []).length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = "none";
+    flags.appendChild(li);
+  }
   for (const f of v.flags || []) {
     const li = document.createElement("li");
     li.textContent = `${f.label} (${f.reason})` + (f.count > 1 ? ` ×${f.count}` : "");
@@ -171,7 +177,7 @@ function renderItem() {
 }
 
 function renderArticle(v) {
-  const text = v.original_text || it_text(v);
+  const text = v.original_text || paragraphsText(v);
   const spans = (v.removed || []).map((s, i) => ({ ...s, i }))
     .filter((s) => Number.isInteger(s.start) && s.end > s.start)
     .sort((a, b) => a.start - b.start);
@@ -194,7 +200,7 @@ function renderArticle(v) {
   art.append(text.slice(pos));
   paintSpans();
 }
-function it_text(v) { return (v.paragraphs || []).join("\n"); }
+function paragraphsText(v) { return (v.paragraphs || []).join("\n"); }
 
 function renderSpans(v) {
   const ol = $("spans");

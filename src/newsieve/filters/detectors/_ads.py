@@ -213,7 +213,8 @@ def reach(
         return Fragment(start, block.end, "end")
     prev_char = text[start - 1] if start > block.start else "\n"
     next_char = text[end] if end < block.end else "\n"
-    if (prev_char in BOUNDARY or prev_char in "”\"，,") and (next_char in BOUNDARY or text[end - 1] in GLUE):
+    closed = next_char in BOUNDARY or text[end - 1] in GLUE or text[end - 1] in "？?！!"
+    if (prev_char in BOUNDARY or prev_char in "”\"，,") and closed:
         return Fragment(start, end, "own")
     return Fragment(start, end, "inside")
 

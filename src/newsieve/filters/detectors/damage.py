@@ -8,7 +8,8 @@
 - ``damage.mojibake``: ``??`` where emoji were lost, U+FFFD, ``锟斤拷``, UTF-8 read as Latin-1.
   Counted over the whole text (a lost emoji in a footer still says the page went through a
   lossy charset).
-- ``damage.obfuscated``: pinyin glosses inserted after characters (``轉(zhuǎn)型``).
+- ``damage.obfuscated``: pinyin glosses inserted after characters (``轉(zhuǎn)型``), SEO keywords
+  in brackets stuck before lines (``[励志作文600字小学生]六年级古诗改写``).
 
 Evidence patterns are data (``data/damage.toml``); the decision thresholds are here.
 """
@@ -43,10 +44,11 @@ SURVIVORS_PER_GAP = 0.5
 DECIMAL_ALONE_MIN = 2
 """Bare decimals (`.83%`) alone need this many: a single `.5%` is a typo on a clean page."""
 MOJIBAKE_MIN = 1
-"""Hits of mis-decoding that flag a page (each pattern is specific: `??` after a question word
-is excluded, a single `?` never matches)."""
+"""Hits of a mis-decoding rule that flag a page, when the rule does not say (`min_count`): each
+pattern is specific (`??` after a question word is excluded, a single `?` never matches)."""
 PINYIN_MIN = 2
-"""Pinyin glosses that flag a page: one `(a)` after a character could be an annotation."""
+"""Hits of an obfuscation rule that flag a page, when the rule does not say (`min_count`): one
+pinyin gloss `(a)` after a character could be an annotation."""
 MAX_EXAMPLES = 3
 EXAMPLE_CONTEXT = 8
 
@@ -54,6 +56,7 @@ _DIGIT_RUN = re.compile(r"\d{3,}")
 _URL_TOKEN = re.compile(r"[^\s\u4e00-\u9fff，。]*(?:https?://|www\.)[^\s\u4e00-\u9fff，。]*")
 # Dates as a site template prints them (`2020-09-26 10:00`): the repost site's own, not the article's.
 _TEMPLATE_DATE = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv")
 _PINYIN = re.compile(
     r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
@@ -80,7 +83,7 @@ class DamageDetector:
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.digit_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.digits_stripped")]
         self.mojibake_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.mojibake")]
-        self.obfuscated_rules = rules.by_label("damage.obfuscated")
+        self.obfuscated_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.obfuscated")]
         # footers and related lists quote other articles' titles: not this article's numbers
         self.footers = KeyFinder(cutting(rules.by_label("boilerplate.")))
         self.tag = f"{self.name}@{self.version}"
@@ -160,14 +163,17 @@ class DamageDetector:
 
     # -- mojibake ------------------------------------------------------------------------------
     def _mojibake(self, doc: Document) -> Flag | None:
+        # invisible control characters some sites sprinkle into text (cc docs 7, 8, 34) are not
+        # damage by themselves, but they must not hide a `?？` pair
+        text = _CONTROL.sub("", doc.text) if _CONTROL.search(doc.text) else doc.text
         hits: list[tuple[int, int, Rule]] = []
         for rule, trigger in self.mojibake_rules:
-            if trigger is not None and trigger.search(doc.text) is None:
+            if trigger is not None and trigger.search(text) is None:
                 continue
-            for m in rule.pattern.finditer(doc.text):
-                if not _in_url(doc.text, m.start()):
-                    hits.append((m.start(), m.end(), rule))
-        if len(hits) < MOJIBAKE_MIN:
+            found = [m for m in rule.pattern.finditer(text) if not _in_url(text, m.start())]
+            if len(found) >= int(rule.extra.get("min_count", MOJIBAKE_MIN)):
+                hits.extend((m.start(), m.end(), rule) for m in found)
+        if not hits:
             return None
         hits.sort(key=lambda h: h[0])
         strongest = max(hits, key=lambda h: h[2].score)[2]
@@ -176,29 +182,32 @@ class DamageDetector:
             reason=strongest.id,
             confidence=strongest.score,
             count=len(hits),
-            examples=[_example(doc.text, s, e) for s, e, _ in hits[:MAX_EXAMPLES]],
+            examples=[_example(text, s, e) for s, e, _ in hits[:MAX_EXAMPLES]],
             detector=self.tag,
         )
 
     # -- obfuscation ---------------------------------------------------------------------------
     def _obfuscated(self, doc: Document) -> Flag | None:
-        hits: list[tuple[int, int]] = []
-        for rule in self.obfuscated_rules:
-            for m in rule.pattern.finditer(doc.text):
+        text = "\n" + doc.text  # `(?:^|\n)` rules see the first block as a line start too
+        for rule, trigger in self.obfuscated_rules:
+            if trigger is not None and trigger.search(text) is None:
+                continue
+            hits: list[tuple[int, int]] = []
+            for m in rule.pattern.finditer(text):
                 syllable = m.groupdict().get("syllable")
                 if syllable is not None and not _is_pinyin(syllable):
                     continue
                 hits.append((m.start(), m.end()))
-        if len(hits) < PINYIN_MIN:
-            return None
-        return Flag(
-            label="damage.obfuscated",
-            reason="damage.obfuscated.pinyin",
-            confidence=0.9,
-            count=len(hits),
-            examples=[_example(doc.text, s, e) for s, e in hits[:MAX_EXAMPLES]],
-            detector=self.tag,
-        )
+            if len(hits) >= int(rule.extra.get("min_count", PINYIN_MIN)):
+                return Flag(
+                    label="damage.obfuscated",
+                    reason=rule.id,
+                    confidence=rule.score,
+                    count=len(hits),
+                    examples=[_example(text, s, e).strip() for s, e in hits[:MAX_EXAMPLES]],
+                    detector=self.tag,
+                )
+        return None
 
 
 def _in_url(text: str, pos: int) -> bool:

@@ -21,7 +21,7 @@ Reasons: ``ad.medical.query``, ``ad.medical.claim``, ``ad.medical.hospital_link`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
@@ -41,11 +41,21 @@ SHORT_BLOCK = 40
 # lexicon lacks (`洛阳` before `哪家治疗男科正规`), `在`, `请问`. Four covers 乌鲁木齐.
 LEAD_MAX = 4
 # Confidence by where the fragment sits (the seed page's ad is `front`; dev-set ads are `block`).
+# A query that is a sentence of its own inside a paragraph, with no URL or contact, may be a
+# reporter's question: removed, but under FilterConfig.review_confidence (0.75) so a person looks.
 CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.85, "inside": 0.8}
+OWN_BARE = 0.7
+# A block that is a specialty hospital's name and nothing else (a paragraph of its own between
+# the article's paragraphs); up to NAME_SLACK other characters (brackets, `推荐`).
+NAME_ALONE = 0.8
+NAME_SLACK = 2
 # A link paragraph: at least this share of its characters inside <a> (the dev set's link ads are 1.0).
 LINK_SHARE = 0.5
 # A name with one of these right before the disease is a public hospital (`上海市皮肤病医院`).
 _PUBLIC_PREFIX = "市省县区州"
+# Characters no hospital brand holds: a name with one before the disease is a department of some
+# hospital (`该院白癜风专科门诊`) or a phrase (`他们开设白癜风门诊`), not a brand like 中科, 协和, 康达.
+_NOT_BRAND = frozenset("院医部所的了在是开设有与及等为该本我其他们")
 _HOSPITAL_SUFFIX = r"(?:医院|门诊部|门诊|诊所|研究院|研究所|治疗中心|诊疗中心|医疗中心)"
 _HOSPITAL_END = re.compile(_HOSPITAL_SUFFIX + "$")
 _HOST_120 = re.compile(r"(?:^|[.\-])[a-z][a-z\-]*120\.(?:com|cn|net|org)")
@@ -72,7 +82,6 @@ class _Hit:
     start: int
     end: int
     text: str
-    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 class MedicalAdDetector:
@@ -87,13 +96,14 @@ class MedicalAdDetector:
         disease_alt = _ads.alternation({*diseases.words, *diseases.variants.values()})
         city_alt = _ads.alternation(rules.words("ad.cities"))
         hospital = rf"[\u4e00-\u9fff]{{0,{BRAND_MAX}}}?(?:{disease_alt})(?:病)?(?:专科)?{_HOSPITAL_SUFFIX}"
-        values = {"diseases": disease_alt, "hospital": hospital}
+        core_alt = _ads.alternation(rules.words("ad.diseases.core"))
+        values = {"diseases": disease_alt, "core": core_alt, "hospital": hospital}
         # rules about a disease run in windows around the disease words; the others on the block
         self.windowed: list[tuple[Rule, re.Pattern[str]]] = []
         self.blockwide: list[tuple[Rule, re.Pattern[str]]] = []
         for rule in rules.by_label(LABEL):
             raw = rule.pattern.pattern
-            near_disease = "{diseases}" in raw or "{hospital}" in raw
+            near_disease = any(f"{{{name}}}" in raw for name in ("diseases", "core", "hospital"))
             (self.windowed if near_disease else self.blockwide).append((rule, _ads.expand(rule, values)))
         self.hospital_re = re.compile(hospital)
         self.cities = frozenset(rules.words("ad.cities"))
@@ -110,11 +120,26 @@ class MedicalAdDetector:
 
     # -- helpers --------------------------------------------------------------------------------
     def is_ad_hospital(self, name: str) -> bool:
-        """A specialty-hospital name that is not a public hospital's."""
+        """A specialty-hospital name that is not a public hospital's.
+
+        Public: a name with a public word (`人民`, `附属`, `中医`...), a name with 市/省/县/区 right
+        before the disease (`上海市皮肤病医院`), and a general department without a brand
+        (`北京眼科医院`; the specialty trade's `北京白癜风医院` stays an ad hospital).
+        """
         if any(w in name for w in self.public_words):
             return False
         m = self.disease_re.search(name)
-        return not (m and m.start() > 0 and name[m.start() - 1] in _PUBLIC_PREFIX)
+        if m is None:
+            return False
+        if m.start() > 0 and name[m.start() - 1] in _PUBLIC_PREFIX:
+            return False
+        city = self.city_re.match(name)
+        brand = name[city.end() if city else 0 : m.start()]
+        if any(c in _NOT_BRAND for c in brand):
+            return False
+        if self.diseases.canonical(m.group(0)) in self.core:
+            return True
+        return len(brand) >= 2
 
     def medical_url(self, url: str) -> dict[str, str] | None:
         """Evidence when ``url`` points at a hospital's encyclopedia entry or a hospital site."""
@@ -138,7 +163,9 @@ class MedicalAdDetector:
             ev["city"] = city.group(0)
         hosp = self.hospital_re.search(hit_text)
         if hosp and self.is_ad_hospital(hosp.group(0)):
-            ev["hospital"] = hosp.group(0)
+            # the brand may start inside a long city name (`石家庄` + `京城`): take the whole city
+            start = 0 if city and hosp.start() < city.end() else hosp.start()
+            ev["hospital"] = hit_text[start : hosp.end()]
         return ev
 
     # -- detection ------------------------------------------------------------------------------
@@ -181,12 +208,14 @@ class MedicalAdDetector:
             n_start = n_end - len(word) + 1
             o_start, _ = view.to_original(n_start, n_end + 1)
             bi = _ads.block_at(doc, o_start)
-            if bi is None or doc.blocks[bi].kind == "title":
+            if bi is None:
                 continue
             blocks.setdefault(bi, []).append((n_start, n_end + 1))
+            if doc.blocks[bi].kind == "title":
+                continue  # an ad taken for the title is removed, but the title is not the page
             mentions += 1
             core += self.diseases.canonical(word) in self.core
-        mention_blocks = len(blocks)
+        mention_blocks = sum(1 for bi in blocks if doc.blocks[bi].kind != "title")
         for bi, block in enumerate(doc.blocks):
             if bi in blocks:
                 continue
@@ -236,7 +265,9 @@ class MedicalAdDetector:
                 hosp = self.hospital_re.search(m.group(0))
                 if hosp is None or not self.is_ad_hospital(hosp.group(0)):
                     continue
-            m_start = m.start() if reason == "ad.medical.contact" else self._city_start(view.text, n_start, m.start())
+            m_start = m.start()
+            if reason != "ad.medical.contact":
+                m_start = self._city_start(view.text, n_start, m_start)
             o_start, o_end = view.to_original(m_start, m.end())
             hits.append(_Hit(reason, rule, o_start, o_end, view.text[m_start : m.end()]))
         return hits
@@ -273,12 +304,14 @@ class MedicalAdDetector:
             self._contacts(doc, view, frag, hits, ev)
             ev["rule"] = hit.rule.id
             conf = min(hit.rule.score, CONFIDENCE[frag.where] + (0.05 if attached or link_ev else 0.0))
+            if frag.where == "own" and not attached_any:
+                conf = OWN_BARE
             spans.append(self._span(text, frag, hit.reason, conf, ev))
 
         if not spans:
             spans.extend(self._secondary(doc, view, block, hits, urls, url_ev, link_ev, blen, is_link_block))
         else:  # in a block that carries an ad, a hospital name with a contact or URL goes too
-            spans.extend(self._named_contact(doc, view, block, hits, urls))
+            spans.extend(self._named_contact(doc, view, block, hits, urls, link_ev))
         return spans, missed
 
     def _secondary(
@@ -311,7 +344,10 @@ class MedicalAdDetector:
             ev["rule"] = "ad.medical.hospital_link"
             frag = _ads.reach(text, block, s, e, [], LEAD_MAX) if blen > SHORT_BLOCK else whole
             return [self._span(text, frag, "ad.medical.hospital_link", 0.85, ev)]
-        return self._named_contact(doc, view, block, hits, urls)
+        if names and blen <= len(names[0].text) + NAME_SLACK:
+            ev = {**self._evidence(names[0].text), "rule": names[0].rule.id}
+            return [self._span(text, whole, "ad.medical.hospital_name", NAME_ALONE, ev)]
+        return self._named_contact(doc, view, block, hits, urls, link_ev)
 
     def _named_contact(
         self,
@@ -320,19 +356,25 @@ class MedicalAdDetector:
         block: Block,
         hits: list[_Hit],
         urls: list[tuple[int, int, str]],
+        link_ev: list[dict[str, str]],
     ) -> list[Span]:
-        """A specialty-hospital name followed by a contact or URL, at the front or end of its block."""
+        """A specialty-hospital name at the front or end of its block, followed by a contact or URL,
+        or in a block that links to the hospital's entry or site (the name is the anchor)."""
         text = doc.text
         names = [h for h in hits if h.reason == "ad.medical.hospital_name"]
         contacts = [h for h in hits if h.reason == "ad.medical.contact"]
-        if not names or not (contacts or urls):
+        if not names or not (contacts or urls or link_ev):
             return []
         atts = [(h.start, h.end) for h in contacts] + [(s, e) for s, e, _ in urls]
         for name in names:
             frag = _ads.reach(text, block, name.start, name.end, atts, LEAD_MAX)
-            if frag.where == "inside" or not any(name.end <= a <= frag.end for a, _ in atts):
+            attached = any(name.end <= a <= frag.end for a, _ in atts)
+            if frag.where == "inside" or not (attached or link_ev):
                 continue
             ev = self._evidence(name.text)
+            for extra in link_ev:
+                for k, v in extra.items():
+                    ev.setdefault(k, v)
             self._contacts(doc, view, frag, hits, ev)
             ev["rule"] = name.rule.id
             return [self._span(text, frag, "ad.medical.hospital_name", CONFIDENCE[frag.where] - 0.05, ev)]

@@ -6,7 +6,9 @@
   introduces it (`…资源配置www.hediaode.cn，以为员工…`): only the domain goes;
 - ``ad.other.contact``: a phone, QQ or WeChat number in a block that sells (`厂家`, `批发`,
   `欢迎来电`): the number's sentence and the selling sentences right before it go;
-- ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation.
+- ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation;
+- ``ad.other.query_line``: a line that is only an SEO query (`…速成中心哪家好`, no question mark);
+- ``ad.other.script``: script text leaked into the page text (`document.writeln('…')`).
 
 Precision first: a contact without sales words (`举报电话：12345`), a URL that the text
 introduces (`登录www.gov.cn查询`) and a tag line of a news site stay.
@@ -27,8 +29,11 @@ from . import _ads
 LABEL = "ad.other"
 
 PHONE = r"(?:400-?\d{3}-?\d{4}|0\d{2,3}-?\d{7,8}|1[3-9]\d{9})"
-# Characters before a spliced domain that are searched for a word introducing it (`登录`, `网址：`).
-INTRO_WINDOW = 6
+# Characters before a spliced domain that are searched for a word introducing it (`登录`, `网址：`,
+# `中国政府网www.gov.cn`).
+INTRO_WINDOW = 8
+# Domains of public bodies are cited, not spliced.
+_PUBLIC_DOMAIN = re.compile(r"\.(?:gov|edu|org|ac)(?:\.cn)?$|\.gov\.|\.edu\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 
@@ -44,6 +49,7 @@ class OtherAdDetector:
         }
         self.selling = tuple(rules.words("ad.other.selling"))
         self.intro = tuple(rules.words("ad.other.url_introducers"))
+        self.medical_words = tuple(rules.words("ad.diseases")) if "ad.diseases" in rules.lexicons else ()
         self.gambling_words = tuple(
             w.lower() for lex in ("ad.gambling.brands", "ad.gambling.ambiguous") if lex in rules.lexicons
             for w in rules.words(lex)
@@ -58,6 +64,10 @@ class OtherAdDetector:
             out.extend(self._block(doc, view, block))
         return out
 
+    def _medical(self, low: str) -> bool:
+        """A hospital or disease query: the medical detector's, not ours."""
+        return "医院" in low or any(w in low for w in self.medical_words)
+
     def _rule(self, rule_id: str) -> tuple[Rule, re.Pattern[str]] | None:
         return self.rules.get(rule_id)
 
@@ -71,10 +81,18 @@ class OtherAdDetector:
             low = view.text[n_start:n_end]
             if not any(w in low for w in self.gambling_words):
                 return [self._span(text, whole, "ad.other.keywords", kw[0].score, {"rule": kw[0].id})]
+        line = self._rule("ad.other.query_line")
+        if line and line[1].match(view.text, n_start, n_end) and not self._medical(view.text[n_start:n_end]):
+            return [self._span(text, whole, "ad.other.query_line", line[0].score, {"rule": line[0].id})]
+        script = self._rule("ad.other.script")
+        if script:
+            for sm in script[1].finditer(text, block.start, block.end):
+                frag = _ads.reach(text, block, sm.start(), sm.end(), [], 0)
+                out.append(self._span(text, frag, "ad.other.script", script[0].score, {"rule": script[0].id}))
         glued = self._rule("ad.other.glued_query")
         if glued:
             m = glued[1].match(view.text, n_start, n_end)
-            if m:
+            if m and not self._medical(m.group(0)):
                 _o_start, o_end = view.to_original(m.start(), m.end())
                 frag = _ads.Fragment(block.start, o_end, "front")
                 out.append(self._span(text, frag, "ad.other.glued_query", glued[0].score,
@@ -85,6 +103,8 @@ class OtherAdDetector:
                 window = text[max(block.start, m.start() - INTRO_WINDOW) : m.start()].lower()
                 if any(w in window for w in self.intro) or window.endswith((":", "：", "(", "（", "《")):
                     continue
+                if _PUBLIC_DOMAIN.search(m.group(0)):
+                    continue
                 frag = _ads.Fragment(m.start(), m.end(), "inside")
                 out.append(self._span(text, frag, "ad.other.url_splice", url[0].score,
                                       {"rule": url[0].id, "url": m.group(0)}))
@@ -92,9 +112,9 @@ class OtherAdDetector:
         if contact:
             block_low = view.text[n_start:n_end]
             if any(w in block_low for w in self.selling):
-                m = contact[1].search(view.text, n_start, n_end)
-                if m:
-                    out.append(self._contact_span(doc, view, block, m, contact[0]))
+                found = contact[1].search(view.text, n_start, n_end)
+                if found:
+                    out.append(self._contact_span(doc, view, block, found, contact[0]))
         return out
 
     def _contact_span(self, doc: Document, view: NormalizedText, block: Block, m: re.Match[str],

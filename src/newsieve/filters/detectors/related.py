@@ -33,8 +33,8 @@ lists of titles each followed by a 100-character excerpt ending in `...`)."""
 MAX_ITEMS = 40
 """Most items taken after one heading (doc 27 of chinesewebtext_cc_samples lists 21 lines)."""
 SHORT_HEADING_BLOCK = 30
-"""A heading with something glued before it (`王者威尼斯人现金网网址：相关新闻`, cc doc 0) still counts
-when it ends a block this short."""
+"""A heading with something glued before it (`王者威尼斯人现金网网址：相关新闻`, cc doc 0; `那里可以学习做
+蛋糕:相关图片`, cc doc 38) still counts when it ends a block this short, and takes the block along."""
 LINK_ITEMS_RATIO = 0.5
 """A block whose text is at least this share of link text is a link item."""
 PREVNEXT_TAIL_FROM = 0.25
@@ -67,6 +67,9 @@ _NOT_A_TITLE = re.compile(
     r"|(?:公司|营业部|集团|银行|分行|支行|医院|学校|大学|学院|委员会|政府|办公室|中心|协会|研究所|研究院|局|厅)$"
 )
 _FIELD = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
+# A specification or contact line (`内胆材质：铝合金内胆`, `最大功率：51Kw／6000rpm`): short key, short
+# value. A title with a colon has a longer second half (`百姓车联：严格车辆准入机制确保成员权益实`).
+_SPEC = re.compile(r"^[^：:。！？\s]{1,8}\s*[:：]\s*.{1,14}$")
 _AFTER_HEADING_OK = frozenset(" \t\u3000\u00a0?？:：|│丨｜>»】)）]-–—·•")
 _SPLIT = re.compile(r"\s+|\?+|？{2,}|[|│丨｜]")
 _TEASER_END = ("...", "…", "。。。")
@@ -164,7 +167,7 @@ class RelatedDetector:
             text = doc.text[block.start:block.end]
             if self._stops(text) or self._heading(text) is not None or not is_item(text, block):
                 break
-            if _FIELD.match(text.strip()) or _NOT_A_TITLE.search(text.strip()):
+            if _SPEC.match(text.strip()) or _NOT_A_TITLE.search(text.strip()):
                 break  # `内胆材质：铝合金内胆`: a table of the page's own, not a list of titles
             run.append(j)
             j += 1
@@ -195,7 +198,9 @@ class RelatedDetector:
                 while end > m.end() and text[end - 1].isspace():
                     end -= 1
                 evidence: dict[str, object] = {"heading": m.group(0).strip(), "items": count}
-                out.append(self._span(doc, block.start + m.start(), block.start + end,
+                # a short block ending in its heading is a label as a whole (`那里可以学习做蛋糕:相关图片`)
+                start = 0 if len(text) <= SHORT_HEADING_BLOCK and is_leftover(text[m.end():]) else m.start()
+                out.append(self._span(doc, block.start + start, block.start + end,
                                       "boilerplate.related.block", 0.92, evidence))
                 taken.add(index)
                 if end < len(text.rstrip()):
@@ -223,7 +228,9 @@ class RelatedDetector:
                     break
                 j -= 1
                 continue  # footers after the list are someone else's
-            if not is_item(text, block) or is_leftover(text) or _NOT_A_TITLE.search(text):
+            if not is_item(text, block) or is_leftover(text):
+                break
+            if _NOT_A_TITLE.search(text) or _SPEC.match(text):
                 break
             run.append(j - 1)
             j -= 1
