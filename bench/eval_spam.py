@@ -76,9 +76,13 @@ DEV_METRICS: dict[str, tuple[str, float | None, str]] = {
     "errors": ("pages that raised", 0, "max"),
 }
 CC_METRICS: dict[str, tuple[str, float | None, str]] = {
-    "kept_line_recall": ("kept-line recall", 0.99, "min"),
-    "removed_line_recall": ("removed-line recall", 0.9, "min"),
-    "splice_recall": ("splice recall", None, "min"),
+    "kept_line_recall": ("kept-line recall (page-aware)", 0.99, "min"),
+    "removed_line_recall": ("removed-line recall (page-aware)", 0.9, "min"),
+    "splice_recall": ("splice recall (page-aware)", None, "min"),
+    "kept_line_recall_lines": ("kept-line recall (line-only, all pages)", None, "min"),
+    "removed_line_recall_lines": ("removed-line recall (line-only)", None, "min"),
+    "splice_recall_lines": ("splice recall (line-only)", None, "min"),
+    "non_spam_rejected": ("non-spam pages rejected", 0, "max"),
     "spam_page_rejected": ("spam_page pages rejected", None, "min"),
     "clean_pages_lost": ("clean pages that lost a kept line", None, "max"),
     "title_accuracy": ("title accuracy (meta.title)", None, "min"),
@@ -364,6 +368,14 @@ def _kept_pieces(doc: CCDoc, i: int) -> list[str]:
 
 
 def eval_cc(docs: list[CCDoc], run: Run) -> tuple[dict[str, Any], list[str]]:
+    """Figures for one system on the CC sample, and the error lines for ``--show-errors``.
+
+    Two views (see ``bench/README.md``). *Page-aware*, the one the targets apply to: a page the
+    system rejects never reaches consumers, so all its lines count as removed; kept-line recall is
+    over pages not labelled ``spam_page`` (LABELING.md: for those the page verdict is what matters),
+    and a rejected non-spam page loses every kept line. *Line-only*: the output text alone, on every
+    page, whatever the action (what the figures were before page verdicts counted).
+    """
     c: Counter[str] = Counter()
     label_rec: dict[str, Counter[str]] = defaultdict(Counter)
     prf: dict[str, Counter[str]] = defaultdict(Counter)
@@ -381,6 +393,13 @@ def eval_cc(docs: list[CCDoc], run: Run) -> tuple[dict[str, Any], list[str]]:
         # keep, and a system that moves it into its title has not lost it.
         out_sq = squash(out.title) + "\n" + squash(out.text)
         labels = doc.line_labels()
+        kind = doc.label["page_kind"]
+        spam = kind == "spam_page"
+        rejected = out.verdict is not None and out.verdict.action == "reject"
+        if rejected and not spam:
+            c["non_spam_rejected"] += 1
+            if is_newsieve:
+                show.append(f"  REJECTED  {doc.id} ({kind}) {out.verdict.reasons}")
         kept_sq = "\n".join("\n".join(_kept_pieces(doc, i)) for i, lab in enumerate(labels) if lab == "keep")
         lost = 0
         for i, lab in enumerate(labels):
@@ -388,13 +407,17 @@ def eval_cc(docs: list[CCDoc], run: Run) -> tuple[dict[str, Any], list[str]]:
                 pieces = _kept_pieces(doc, i)
                 if not pieces:
                     continue
+                in_text = all(piece in out_sq for piece in pieces)
+                c["kept_total_lines"] += 1
+                c["kept_ok_lines"] += in_text
+                if spam:
+                    continue  # the page verdict is what matters on a spam page
                 c["kept_total"] += 1
-                if all(piece in out_sq for piece in pieces):
+                if in_text and not rejected:
                     c["kept_ok"] += 1
                 else:
                     lost += 1
-                    if is_newsieve:
-                        kind = doc.label["page_kind"]
+                    if is_newsieve and not rejected:
                         show.append(f"  LOST      {doc.id}:{i} ({kind}) {short(doc.lines[i])}")
             else:
                 target = squash(doc.lines[i])
@@ -403,20 +426,24 @@ def eval_cc(docs: list[CCDoc], run: Run) -> tuple[dict[str, Any], list[str]]:
                 if target in kept_sq:
                     c["removed_ambiguous"] += 1  # the same text is also article text: cannot tell
                     continue
-                gone = target not in out_sq
+                gone_text = target not in out_sq
+                gone = gone_text or rejected
                 c["removed_total"] += 1
                 c["removed_ok"] += gone
+                c["removed_ok_lines"] += gone_text
                 label_rec[lab]["total"] += 1
                 label_rec[lab]["removed"] += gone
+                label_rec[lab]["removed_lines"] += gone_text
                 if not gone and is_newsieve:
                     show.append(f"  MISS      {doc.id}:{i} [{lab}] {short(doc.lines[i])}")
-        if lost and doc.label["page_kind"] in ("news_clean", "other_clean"):
+        if lost and kind in ("news_clean", "other_clean"):
             clean_lost.append(doc.id)
         for sp in doc.splices():
             c["splice_total"] += 1
-            gone = squash(sp["text"]) not in out_sq
-            c["splice_ok"] += gone
-            if not gone and is_newsieve:
+            gone_text = squash(sp["text"]) not in out_sq
+            c["splice_ok"] += gone_text or rejected
+            c["splice_ok_lines"] += gone_text
+            if not (gone_text or rejected) and is_newsieve:
                 show.append(f"  SPLICE    {doc.id}:{sp['i']} [{sp['label']}] {short(sp['text'])}")
         want_title = (doc.label.get("meta") or {}).get("title")
         if want_title:
@@ -446,10 +473,17 @@ def eval_cc(docs: list[CCDoc], run: Run) -> tuple[dict[str, Any], list[str]]:
         "errors": c["errors"],
         "kept_line_recall": ratio(c["kept_ok"], c["kept_total"]),
         "removed_line_recall": ratio(c["removed_ok"], c["removed_total"]),
+        "kept_line_recall_lines": ratio(c["kept_ok_lines"], c["kept_total_lines"]),
+        "removed_line_recall_lines": ratio(c["removed_ok_lines"], c["removed_total"]),
+        "non_spam_rejected": c["non_spam_rejected"],
         "removed_lines_ambiguous": c["removed_ambiguous"],
         "recall_by_label": {k: ratio(v["removed"], v["total"]) for k, v in sorted(label_rec.items())},
+        "recall_by_label_lines": {
+            k: ratio(v["removed_lines"], v["total"]) for k, v in sorted(label_rec.items())
+        },
         "lines_by_label": {k: v["total"] for k, v in sorted(label_rec.items())},
         "splice_recall": ratio(c["splice_ok"], c["splice_total"]),
+        "splice_recall_lines": ratio(c["splice_ok_lines"], c["splice_total"]),
         "clean_pages_lost": len(clean_lost),
         "clean_pages_lost_ids": clean_lost,
         "title_accuracy": ratio(c["title_ok"], c["title_total"]),
@@ -548,11 +582,12 @@ def print_table(
         if not values:
             continue
         row(desc, values, target, direction)
-        if key in ("footer_recall", "removed_line_recall"):
-            labels = sorted({lab for s in systems for lab in results[s].get(by_label_key, {})})
+        if key in ("footer_recall", "removed_line_recall", "removed_line_recall_lines"):
+            table_key = by_label_key + ("_lines" if key.endswith("_lines") else "")
+            labels = sorted({lab for s in systems for lab in results[s].get(table_key, {})})
             counts = next(iter(results.values())).get(count_key, {})
             for lab in labels:
-                vals = {s: results[s].get(by_label_key, {}).get(lab) for s in systems}
+                vals = {s: results[s].get(table_key, {}).get(lab) for s in systems}
                 row(f"  recall {lab} ({counts.get(lab, 0)})", vals, None, "min")
 
 
@@ -608,6 +643,13 @@ def print_cc(systems: Sequence[str], res: dict[str, dict[str, Any]], sha: str) -
         "lines_by_label",
     )
     print(f"  ({amb} removed lines skipped: their text also occurs in kept text)")
+    print(
+        "  page-aware (the figures the targets apply to): a rejected page never reaches consumers, so all\n"
+        "  its lines count as removed; kept-line recall is over pages not labelled spam_page, and a\n"
+        "  rejected non-spam page loses all its kept lines. line-only: the output text alone, every page,\n"
+        "  action ignored (the peers have no page verdict: for them the two differ only by the spam\n"
+        "  pages left out)."
+    )
     for s in systems:
         if res[s]["clean_pages_lost_ids"]:
             print(f"  {s}: clean pages that lost a kept line: {', '.join(res[s]['clean_pages_lost_ids'])}")
@@ -626,6 +668,30 @@ def print_cc(systems: Sequence[str], res: dict[str, dict[str, Any]], sha: str) -
         print(f"  {'page_kind':<16}" + "".join(f" {a:>8}" for a in actions))
         for kind, row in ns["action_by_page_kind"].items():
             print(f"  {kind:<16}" + "".join(f" {row.get(a, 0):>8}" for a in actions))
+
+
+HALF_METRICS = (
+    "kept_line_recall",
+    "removed_line_recall",
+    "splice_recall",
+    "spam_page_rejected",
+    "non_spam_rejected",
+    "removed_line_recall_lines",
+)
+
+
+def print_halves(halves: dict[str, dict[str, Any]]) -> None:
+    """newsieve's page-aware figures on the even and the odd ``doc_index`` pages: tune on the even
+    half, read the odd half as held out."""
+    print("\n  newsieve by half of the cc sample (develop on even doc_index, odd = held out)")
+    names = list(halves)
+    print(f"  {'metric':<42}" + "".join(f" {n:>10}" for n in names))
+    for key in HALF_METRICS:
+        desc = CC_METRICS[key][0] if key in CC_METRICS else key
+        print(f"  {desc:<42}" + "".join(f" {fmt(halves[n].get(key)):>10}" for n in names))
+    for lab in sorted({lab for h in halves.values() for lab in h.get("recall_by_label", {})}):
+        vals = "".join(f" {fmt(halves[n].get('recall_by_label', {}).get(lab)):>10}" for n in names)
+        print(f"  {'  recall ' + lab:<42}{vals}")
 
 
 def print_errors(set_name: str, res: dict[str, dict[str, Any]]) -> None:
@@ -806,6 +872,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_dev(systems, dev_res, n_text, dev_sha)
     print_errors("spamrepost-dev", dev_res)
     print_cc(systems, cc_res, cc_sha)
+    halves: dict[str, dict[str, Any]] = {}
+    if "newsieve" in systems:
+        for half, parity in (("even", 0), ("odd", 1)):
+            subset = [d for d in docs if int(d.label["doc_index"]) % 2 == parity]
+            halves[half], _ = eval_cc(subset, cc_runs["newsieve"])
+        print_halves(halves)
     print_errors("cc samples", cc_res)
     if args.show_errors and show:
         print("\n".join(show))
@@ -816,6 +888,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "data_sha256": shas,
             "spamrepost_dev": dev_res,
             "cc_samples": cc_res,
+            "cc_samples_newsieve_halves": halves,
         }
         Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")

@@ -197,7 +197,7 @@ def test_two_moderators_deciding_at_once_exactly_one_wins(
 
 def test_expired_lease_is_reclaimed(storage: Storage) -> None:
     item_id = submit(storage)
-    storage.review.claim(item_id, "alice", lease_seconds=0.2)
+    storage.review.claim(item_id, "alice", lease_seconds=1.0)
     with pytest.raises(LeaseHeld):
         storage.review.claim(item_id, "bob")
     deadline = time.monotonic() + 10

@@ -9,7 +9,7 @@ token itself never appears in an answer, a log line or the audit log: only its n
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -98,16 +98,16 @@ class TokenTable:
 _BEARER = HTTPBearer(auto_error=False, description="A token of `api_tokens`, e.g. `Bearer tok1`.")
 
 
-def require(role: str, *, open_access: bool = False) -> Callable[..., Principal]:
+def require(role: str, *, open_access: bool = False) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency: the caller's principal, or a 401/403 problem."""
     if open_access:
 
-        def anonymous() -> Principal:
+        async def anonymous() -> Principal:  # async: a sync dependency would cost a thread hop
             return Principal(ANONYMOUS, "reader")
 
         return anonymous
 
-    def dependency(
+    async def dependency(
         request: Request, _: HTTPAuthorizationCredentials | None = Depends(_BEARER)  # noqa: B008
     ) -> Principal:
         table: TokenTable = request.app.state.tokens

@@ -13,6 +13,11 @@
 
     page.promotion.medical     the page promotes a hospital (reject)
     page.gambling              the page is gambling (reject)
+    page.promotion.other       the page sells something else, is a keyword landing page or scraped
+                               salad: its promotion score is at least PROMO_REJECT (reject)
+    page.promotion.suspect     promotion score at least PROMO_REVIEW (review)
+    page.promotion.signal.*    the promotion signals that fired (``cta``, ``form``, ``echo``...),
+                               after the reason they support
     page.health_seo            disease-dense page that reads like news: not sure (review)
     page.ad_heavy              several ads, or ads left inside sentences (review)
     span.low_confidence        a removal below review_confidence (review)
@@ -69,9 +74,56 @@ _NEWS_STRONG = re.compile(
 )
 _NEWS_WEAK = re.compile(r"\d{1,2}月\d{1,2}日|日上午|日下午|日晚|发布会|据悉|据了解|报道|据.{1,12}消息")
 
+# -- promotion of anything else (detectors/promotion.py counts the signals; these weigh them) --------
+# Each weight is what one signal adds to the page's promotion score; PROMO_REJECT rejects, PROMO_REVIEW
+# reviews. No single signal reaches PROMO_REVIEW's double: it takes two independent kinds of evidence
+# (what the page offers, how it was assembled) to reject. Cases: the spam_page documents of the even half
+# of the Common Crawl sample (cc-06 a training course, cc-10 a licence transfer over scraped sentences,
+# cc-38 and cc-44 keyword landing pages); none of the 102 real articles of zh-web-content-extraction and
+# gne-test-pages, nor the dev set's pages, may reach PROMO_REJECT.
+PROMO_REJECT = 0.8
+PROMO_REVIEW = 0.45
+# The title is a search query (`那里可以学习做蛋糕`, cc-38): news titles state, they do not ask where to buy.
+W_TITLE_QUERY = 0.35
+# The title offers a trade (`资质转让` cc-10, `培训课程` cc-06, `许可证办理资料` cc-44); news can name one.
+W_TITLE_TRADE = 0.25
+# Calls to action (`在线报名`, `免费试听`, `欢迎来电`): one may be quoted in news, two sell.
+W_CTA_ONE = 0.25
+W_CTA_MANY = 0.45
+CTA_MANY = 2
+# Two sign-up form fields left empty (`姓名：` `手机：`): a form, never news.
+W_FORM = 0.45
+FORM_MIN = 2
+# A company or school introducing itself (`是一家集…为一体的IT培训机构`, cc-06): business news quotes this.
+W_SELF_INTRO = 0.2
+# Terms of an offer, distinct (`零基础` `课时` `全日制` `晚间班`, cc-06: 6 of them).
+W_OFFER = 0.3
+OFFER_MIN = 3
+# A random ASCII token glued to Chinese text (`ls6utgDbOeKZnI6L技术`, cc-10).
+W_RANDOM_TOKEN = 0.35
+# Sentence pieces pasted end to start (`结合实际。，着力`, cc-10).
+W_COLLISION = 0.1
+# The title's keyword in most of a list of short lines (cc-38: `蛋糕` in 11 of 12 lines, cc-44:
+# `安全生产许可证` in 26 of 28): a page assembled from other pages' titles around a search keyword.
+W_ECHO = 0.45
+ECHO_MIN_LINES = 6
+ECHO_MIN_SHARE = 0.5
+# A bare URL line whose path is a Chinese keyword (cc-38, cc-44 print their own): weak alone
+# (Wikipedia's URLs are Chinese too).
+W_KEYWORD_URL = 0.2
+# A title sharing almost none of its character pairs with a long body (cc-10: a licence transfer over
+# text on urbanisation): the title was put on text scraped from elsewhere.
+W_TITLE_UNRELATED = 0.25
+TITLE_UNRELATED_OVERLAP = 0.15
+TITLE_UNRELATED_MIN_BODY = 200
+# A reporter, a news agency or an authority on the page takes this off the promotion score.
+NEWS_DISCOUNT = 0.3
+
 SCORES: Mapping[str, float] = {
     "page.promotion.medical": 0.95,
     "page.gambling": 0.95,
+    "page.promotion.other": 0.9,
+    "page.promotion.suspect": 0.5,
     "page.health_seo": 0.6,
     "page.ad_heavy": 0.5,
 }
@@ -130,6 +182,45 @@ def _medical(doc: Document, spans: Sequence[Span], chars: int) -> list[str]:
     return []
 
 
+def promotion_score(doc: Document) -> tuple[float, list[str]]:
+    """The page's promotion score from the signals of ``detectors/promotion.py``, and the signals that
+    fired (as ``page.promotion.signal.<name>`` ids)."""
+    sig = _signals(doc).get("page.promotion", {})
+    if not sig:
+        return 0.0, []
+    weights: list[tuple[str, float]] = []
+    if sig.get("title_query"):
+        weights.append(("title_query", W_TITLE_QUERY))
+    if sig.get("title_trade"):
+        weights.append(("title_trade", W_TITLE_TRADE))
+    cta = int(sig.get("cta", 0))
+    if cta:
+        weights.append(("cta", W_CTA_MANY if cta >= CTA_MANY else W_CTA_ONE))
+    if int(sig.get("form", 0)) >= FORM_MIN:
+        weights.append(("form", W_FORM))
+    if int(sig.get("self_intro", 0)):
+        weights.append(("self_intro", W_SELF_INTRO))
+    if int(sig.get("offer", 0)) >= OFFER_MIN:
+        weights.append(("offer", W_OFFER))
+    if int(sig.get("random_token", 0)):
+        weights.append(("random_token", W_RANDOM_TOKEN))
+    if int(sig.get("collision", 0)):
+        weights.append(("collision", W_COLLISION))
+    if int(sig.get("echo_lines", 0)) >= ECHO_MIN_LINES and float(sig.get("echo_share", 0)) >= ECHO_MIN_SHARE:
+        weights.append(("echo", W_ECHO))
+    if sig.get("keyword_url"):
+        weights.append(("keyword_url", W_KEYWORD_URL))
+    if (
+        float(sig.get("title_overlap", 1.0)) < TITLE_UNRELATED_OVERLAP
+        and int(sig.get("body_cjk", 0)) >= TITLE_UNRELATED_MIN_BODY
+    ):
+        weights.append(("title_unrelated", W_TITLE_UNRELATED))
+    total = sum(w for _, w in weights)
+    if total and _NEWS_STRONG.search(doc.text):
+        total -= NEWS_DISCOUNT
+    return max(0.0, min(1.0, total)), [f"page.promotion.signal.{name}" for name, _ in weights]
+
+
 def score(
     doc: Document,
     spans: Sequence[Span],
@@ -142,10 +233,15 @@ def score(
     reasons += _medical(doc, spans, chars)
     if _covered(doc, spans, "ad.gambling") >= GAMBLING_SHARE * chars:
         reasons.append("page.gambling")
+    promo, promo_signals = promotion_score(doc)
+    if promo >= PROMO_REJECT:
+        reasons += ["page.promotion.other", *promo_signals]
+    elif promo >= PROMO_REVIEW:
+        reasons += ["page.promotion.suspect", *promo_signals]
     ads = [s for s in spans if s.label.startswith("ad.")]
     spam = min(AD_SPAN_CAP, AD_SPAN_WEIGHT * len(ads))
     for reason in reasons:
-        spam = max(spam, SCORES[reason])
+        spam = max(spam, SCORES.get(reason, 0.0))
     if not paragraphs and ads:  # nothing but ads was left
         spam = max(spam, SCORES["page.ad_heavy"])
         reasons.append("page.ad_heavy")

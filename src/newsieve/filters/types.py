@@ -93,7 +93,16 @@ class Span:
     """``name@version`` of the detector that proposed it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "label": self.label,
+            "reason": self.reason,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+            "detector": self.detector,
+        }
 
 
 @dataclass(slots=True)
@@ -109,7 +118,14 @@ class Flag:
     detector: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "label": self.label,
+            "reason": self.reason,
+            "confidence": self.confidence,
+            "count": self.count,
+            "examples": list(self.examples),
+            "detector": self.detector,
+        }
 
 
 @dataclass(slots=True)

@@ -95,9 +95,13 @@ class Storage:
         original: dict[str, Any] | None = None,
     ) -> list[RouteResult]:
         """``route`` for a batch of ``(verdict, url, site, raw_id)``, publishing in one round trip."""
+        batch = list(items)
+        for verdict, *_ in batch:  # refuse the batch before writing any of it
+            if verdict.action not in ("publish", "review", "reject"):
+                raise InputError(f"verdict action must be publish, review or reject, not {verdict.action!r}")
         results: list[RouteResult | None] = []
         drafts: list[tuple[int, articles.ArticleDraft]] = []
-        for verdict, url, site, raw_id in items:
+        for verdict, url, site, raw_id in batch:
             if verdict.action == "publish":
                 d = articles.draft(verdict, url=url, site=site, raw_id=raw_id, near_dup=self.config.near_dup)
                 drafts.append((len(results), d))
@@ -105,11 +109,9 @@ class Storage:
             elif verdict.action == "review":
                 item = self.review.submit(verdict, url=url, site=site, original=original, raw_id=raw_id)
                 results.append(RouteResult("review", review_item_id=item.id))
-            elif verdict.action != "reject":
-                raise InputError(f"verdict action must be publish, review or reject, not {verdict.action!r}")
             else:
                 message = {"url": url, "site": site, "raw_id": raw_id, "source": "filter",
-                           "verdict": verdict.to_dict()}  # fmt: skip
+                           "verdict": articles.verdict_dict(verdict)}  # fmt: skip
                 sid = self._retry(
                     lambda m=message: self.redis.xadd(
                         self.keys.rejected, {"data": encode(m)}, **self._trim()

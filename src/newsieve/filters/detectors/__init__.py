@@ -12,4 +12,5 @@ DETECTORS: tuple[str, ...] = (
     "newsieve.filters.detectors.boilerplate:BoilerplateDetector",
     "newsieve.filters.detectors.related:RelatedDetector",
     "newsieve.filters.detectors.damage:DamageDetector",
+    "newsieve.filters.detectors.promotion:PromotionDetector",
 )

@@ -1,0 +1,136 @@
+"""Page-level promotion signals: is the page itself a sales page, a keyword landing page, or salad?
+
+This detector removes nothing. It reads the page as a whole and leaves counts in
+``doc.cache["page_signals"]["page.promotion"]``, which ``filters/score.py`` weighs into the
+``page.promotion.*`` reasons (the weights and thresholds are named constants there):
+
+- ``title_query``, ``title_trade``: the title is a search query (`那里可以学习做蛋糕`, `X哪家好`) or
+  offers a trade (`资质转让`, `培训课程`, `许可证办理资料`);
+- ``cta``, ``form``, ``self_intro``, ``offer``: distinct calls to action, sign-up form fields, a
+  company introducing itself, terms of an offer (course hours, prices, easy money);
+- ``random_token``, ``collision``: scraped sentence salad (`ls6utgDbOeKZnI6L技术`, `实际。，着力`);
+- ``echo_lines``/``echo_share``: most lines of a list of short lines repeat the title's keyword
+  (a search-keyword landing page assembled from other pages' titles);
+- ``keyword_url``: a bare URL line (or the page URL) whose path is a Chinese keyword;
+- ``title_overlap``: the share of the title's character pairs found in the body (salad pages
+  carry a title unrelated to their text).
+
+The patterns are data (``data/promotion.toml``, ids ``page.promotion.*``).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from ..base import FilterConfig, Finding
+from ..normalize import merged_variants, normalized_view
+from ..rules import Rule, Rules
+from ..types import Block, Document
+from . import _ads
+
+__all__ = ["SIGNAL_KEY", "PromotionDetector"]
+
+SIGNAL_KEY = "page.promotion"
+"""Key of this detector's dict in ``doc.cache["page_signals"]``."""
+
+ECHO_MIN_CHARS = 2
+"""Shortest title keyword looked for in the lines (`蛋糕` of `那里可以学习做蛋糕`, cc doc 38)."""
+ECHO_MAX_CHARS = 8
+"""Longest (`安全生产许可证` of `安全生产许可证办理资料`, cc doc 44)."""
+ECHO_LINE_MAX_CHARS = 60
+"""Only short lines (titles of other pages) count for the keyword echo: a news article's paragraphs
+name its subject too, but they are long."""
+_PROSE = re.compile(r"[，。；]")
+"""...and only lines that are not sentences: a report's short paragraphs name its subject in every line
+(`汪勇` in 8 of 12 lines of a gne-test-pages article), but they are sentences, with `，` and `。`."""
+TITLE_MAX_CHARS = 40
+"""Only the first this many characters of the title are searched for its keyword (speed)."""
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_BARE_URL = re.compile(r"^\s*(?:https?://)?[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(?::\d+)?/\S*\s*$", re.IGNORECASE)
+
+
+def _bigrams(text: str) -> set[str]:
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def _url_keyword(url: str) -> bool:
+    """Is the URL's path a Chinese keyword (percent-encoded), as a keyword landing page's is?"""
+    try:
+        path = unquote(urlsplit(url if "://" in url else "http://" + url).path)
+    except ValueError:
+        return False
+    return len(_CJK.findall(path)) >= 4
+
+
+class PromotionDetector:
+    """Counts page-level promotion signals; proposes no span."""
+
+    name = "promotion"
+    version = "1"
+
+    def __init__(self, rules: Rules, config: FilterConfig) -> None:
+        self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
+        self.rules: dict[str, tuple[Rule, re.Pattern[str]]] = {
+            r.id.removeprefix("page.promotion."): (r, r.pattern) for r in rules.by_id_prefix("page.promotion.")
+        }
+
+    def _distinct(self, key: str, text: str) -> int:
+        found = self.rules.get(key)
+        if found is None:
+            return 0
+        return len({m.group(0) for m in found[1].finditer(text)})
+
+    def _count(self, key: str, text: str) -> int:
+        found = self.rules.get(key)
+        return 0 if found is None else sum(1 for _ in found[1].finditer(text))
+
+    def detect(self, doc: Document) -> list[Finding]:
+        view = normalized_view(doc, self.variants)
+        body_blocks = [b for b in doc.blocks if b.kind not in ("title", "tail") and b.end > b.start]
+        titles = [doc.title, doc.meta.get("raw_title", "")]
+        title_norm = " ".join(t for t in titles if t).lower()
+        body = "\n".join(doc.text[b.start : b.end] for b in body_blocks)
+        body_norm = "\n".join(view.text[view.from_original(b.start) : view.from_original(b.end)]
+                              for b in body_blocks)
+        sig = _ads.signals(doc, SIGNAL_KEY)
+        sig["title_query"] = bool(title_norm) and self._count("title_query", title_norm) > 0
+        sig["title_trade"] = bool(title_norm) and self._count("title_trade", title_norm) > 0
+        sig["cta"] = self._distinct("cta", body_norm)
+        sig["form"] = self._distinct("form", body_norm)
+        sig["self_intro"] = self._count("self_intro", body_norm)
+        sig["offer"] = self._distinct("offer", body_norm)
+        sig["random_token"] = self._count("random_token", body)
+        sig["collision"] = self._count("collision", body)
+        sig["echo_lines"], sig["echo_share"] = self._echo(doc, body_blocks)
+        sig["keyword_url"] = bool(doc.url and _url_keyword(doc.url)) or any(
+            _BARE_URL.match(doc.text[b.start : b.end]) and _url_keyword(doc.text[b.start : b.end].strip())
+            for b in doc.blocks
+        )
+        title_pairs = _bigrams(doc.title)
+        body_pairs = _bigrams(body)
+        sig["title_overlap"] = (
+            round(len(title_pairs & body_pairs) / len(title_pairs), 3) if title_pairs else 1.0
+        )
+        sig["body_cjk"] = len(_CJK.findall(body))
+        return []
+
+    def _echo(self, doc: Document, blocks: list[Block]) -> tuple[int, float]:
+        """How many of the short body lines hold the title's most repeated keyword, and their share."""
+        lines = [doc.text[b.start : b.end].strip() for b in blocks]
+        lines = [t for t in lines if t]
+        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and not _PROSE.search(t)]
+        if not doc.title or not short:
+            return 0, 0.0
+        best = 0
+        for run in _CJK_RUN.findall(doc.title[:TITLE_MAX_CHARS]):
+            for size in range(min(ECHO_MAX_CHARS, len(run)), ECHO_MIN_CHARS - 1, -1):
+                for i in range(len(run) - size + 1):
+                    word = run[i : i + size]
+                    hits = sum(1 for t in short if word in t)
+                    best = max(best, hits)
+        return best, round(best / len(lines), 3)
