@@ -187,12 +187,10 @@ def load_file(path: Path) -> tuple[list[Rule], list[Lexicon], list[str]]:
         raise _fail(path, f"not valid TOML: {exc}") from exc
     rules = [_parse_rule(path, r) for r in data.get("rule", [])]
     lexicons = [_parse_lexicon(path, x) for x in data.get("lexicon", [])]
-    seen: set[str] = set()
-    for item in (*rules, *lexicons):
-        key = f"{type(item).__name__}:{item.id}"
-        if key in seen:
-            raise _fail(path, f"duplicate id {item.id!r}")
-        seen.add(key)
+    for kind, ids in (("rule", [r.id for r in rules]), ("lexicon", [x.id for x in lexicons])):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise _fail(path, f"duplicate {kind} id {dupes[0]!r}")
     disabled = data.get("disabled", [])
     if not isinstance(disabled, list) or not all(isinstance(x, str) for x in disabled):
         raise _fail(path, "`disabled` must be a list of rule or lexicon ids")
