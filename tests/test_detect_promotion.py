@@ -106,3 +106,25 @@ def test_profile_naming_its_subject_in_every_line_is_published() -> None:
     v = clean(PROFILE_NEWS, content_type="text/plain")
     assert v.action == "publish"
     assert "page.promotion.signal.echo" not in v.reasons
+
+
+def test_keyword_stuffed_title_is_a_signal() -> None:
+    html = (
+        "<html><head><title>学车_学车报名(最新)_驾校学车_驾校学车</title></head><body>"
+        "<h1>学车报名</h1><p>零基础学员随到随学，课时灵活，学费可分期，名额有限，欢迎来电咨询：13800138000。</p>"
+        "<p>在线报名：</p><p>姓名：</p><p>手机：</p></body></html>"
+    )
+    v = clean(html, content_type="text/html")
+    assert "page.promotion.signal.title_stuffed" in v.reasons
+    assert v.action == "reject"
+
+
+def test_portal_title_chain_is_not_stuffed() -> None:
+    html = (
+        "<html><head><title>苹果发布新手机|苹果|新品|手机_科技频道_某某网</title></head><body>"
+        "<h1>苹果发布新手机</h1><p>本报讯（记者 张明）9月11日，苹果公司在发布会上推出三款新手机，"
+        "起售价与去年持平。</p></body></html>"
+    )
+    v = clean(html, content_type="text/html")
+    assert "page.promotion.signal.title_stuffed" not in v.reasons
+    assert v.action == "publish"

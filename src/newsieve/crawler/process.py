@@ -1,12 +1,13 @@
-"""Run a crawl: Scrapy in this process's main thread, a filter worker in another thread.
+"""Run a crawl: Scrapy in this process's main thread, a filter worker in a child process.
 
 ``run_crawl(RunOptions(...))`` is what ``newsieve run`` and ``newsieve demo`` call:
 
 - the crawl runs until the frontier is empty (``once=True``) or forever (the spider re-offers
   its entry URLs for recrawl), sharing the frontier with every other crawler of the same
   ``crawl`` name on the same Redis;
-- the in-process filter worker consumes ``raw`` meanwhile; with ``once=True`` the run ends
-  when the crawl is over *and* every raw page is filtered;
+- a filter worker consumes ``raw`` meanwhile, in a child process (the filters are CPU-bound;
+  the crawl keeps its own core), which stops with this process or when it dies; with
+  ``once=True`` the run ends when the crawl is over *and* every raw page is filtered;
 - the first SIGTERM/SIGINT stops scheduling (``signals.drain``): in-flight requests finish,
   their pages are published and acked, then the crawl closes and the worker finishes its
   batch. After ``grace_seconds`` the crawl is stopped anyway and its unfinished leases go back
@@ -20,21 +21,21 @@ import dataclasses
 import logging
 import os
 import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsieve.filters import FilterConfig, Sieve
+from newsieve.exceptions import StorageError
+from newsieve.filters import FilterConfig
 from newsieve.storage import StorageConfig, open_storage
 
 from . import signals as ns_signals
 from .config import CrawlerConfig
 from .logs import apply_levels
 from .sites import SiteConfig
-from .worker import FilterWorker, raw_backlog
+from .worker import WorkerProcess, raw_backlog
 
 __all__ = ["RunOptions", "RunResult", "run_crawl"]
 
@@ -101,20 +102,10 @@ def run_crawl(options: RunOptions) -> RunResult:
     from .spider import NewsSpider
 
     storage = open_storage(options.storage)
-    worker: FilterWorker | None = None
-    worker_thread: threading.Thread | None = None
-    worker_error: list[BaseException] = []
+    worker: WorkerProcess | None = None
     if options.filter_worker:
-        worker = FilterWorker(storage, Sieve(options.filters), name=options.worker_name)
-
-        def work() -> None:
-            try:
-                worker.run(follow=True)  # type: ignore[union-attr]
-            except BaseException as exc:  # reported by the main thread
-                worker_error.append(exc)
-
-        worker_thread = threading.Thread(target=work, name="filter-worker", daemon=True)
-        worker_thread.start()
+        worker = WorkerProcess(options.storage, options.filters, name=options.worker_name)
+        worker.start()
 
     settings = scrapy_settings(options)
     if not is_reactor_installed():
@@ -140,10 +131,10 @@ def run_crawl(options: RunOptions) -> RunResult:
             state["reason"] = "shutdown"
             logger.info("signal %d: draining (a second signal exits at once)", signum)
             reactor.callFromThread(drain)  # type: ignore[attr-defined]
-            if worker is not None and not options.once:
-                pass  # the worker finishes the crawl's last pages, below
             return
         logger.warning("second signal: exiting now; unacked work will be redone by the next run")
+        if worker is not None:
+            worker.kill()
         os._exit(130)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -161,21 +152,24 @@ def run_crawl(options: RunOptions) -> RunResult:
             reactor.callWhenRunning(ticker.start, 1.0, False)  # type: ignore[attr-defined]
         process.start(install_signal_handlers=False)
         stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-        if worker is not None and worker_thread is not None:
+        if worker is not None:
             # Filter what the crawl published. --once: everything; after a signal: what is here now.
-            while worker_thread.is_alive() and not worker_error:
+            while worker.is_alive():
                 backlog = raw_backlog(storage)
                 if backlog == 0:
                     break
                 if options.on_tick is not None:
-                    options.on_tick({"stats": stats, "backlog": backlog, "filtered": worker.stats.filtered})
+                    options.on_tick({"stats": stats, "backlog": backlog})
                 time.sleep(BACKLOG_POLL)
             worker.stop()
-            worker_thread.join(max(5.0, options.crawler.grace_seconds))
-        if worker_error:
-            raise worker_error[0]
-        return RunResult(0, state["reason"], stats, worker.stats.filtered if worker else 0)
+            worker.join(max(5.0, options.crawler.grace_seconds))
+            if worker.failed and not state["signals"]:  # a Ctrl-C also reaches the child
+                raise StorageError(f"the filter worker process failed (exit code {worker.process.exitcode})")
+        return RunResult(0, state["reason"], stats, worker.filtered if worker else 0)
     finally:
+        if worker is not None and worker.is_alive():
+            worker.stop()
+            worker.join(10)
         for s, handler in previous.items():
             signal.signal(s, handler)
         storage.close()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from newsieve.filters import Sieve, SiteRules
     from newsieve.storage import Message, Storage
 
-__all__ = ["GROUP", "FilterWorker", "WorkerStats", "raw_backlog"]
+__all__ = ["GROUP", "FilterWorker", "WorkerProcess", "WorkerStats", "raw_backlog"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +135,80 @@ class FilterWorker:
             cached = (now + SITE_RULES_SECONDS, self.storage.site_rules(site))
             self._rules[site] = cached
         return cached[1]
+
+
+# -- running a worker beside the crawl ---------------------------------------------------------------
+
+
+def _child(
+    storage_config: Any, filter_config: Any, name: str | None, stop: Any, parent: int, done: Any
+) -> None:
+    """Body of a worker process: filter until told to stop or the parent is gone."""
+    import signal
+
+    from newsieve.filters import Sieve
+    from newsieve.storage import open_storage
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)  # the parent decides when to stop
+    storage = open_storage(storage_config)
+    worker = FilterWorker(storage, Sieve(filter_config), name=name)
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            if os.getppid() != parent:  # the parent died (kill -9): finish the batch and go
+                break
+        worker.stop()
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+    try:
+        stats = worker.run(follow=True)
+        done.value = stats.filtered
+    finally:
+        storage.close()
+
+
+class WorkerProcess:
+    """A filter worker in its own process (its own core: the filters are CPU-bound and the
+    crawl holds the GIL of its process). ``stop()`` lets it finish its batch; it also stops by
+    itself when its parent dies."""
+
+    def __init__(self, storage_config: Any, filter_config: Any, name: str | None = None) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding sockets and threads
+        self._stop = ctx.Event()
+        self._done = ctx.Value("q", 0)
+        self.process = ctx.Process(
+            target=_child,
+            args=(storage_config, filter_config, name, self._stop, os.getpid(), self._done),
+            name="newsieve-filter-worker",
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        self.process.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float) -> None:
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+
+    def is_alive(self) -> bool:
+        return self.process.is_alive()
+
+    @property
+    def filtered(self) -> int:
+        return int(self._done.value)
+
+    @property
+    def failed(self) -> bool:
+        return self.process.exitcode not in (None, 0)

@@ -7,8 +7,9 @@ Precedence (first that decodes the bytes strictly wins)::
     charset= in content_type        the same header, unparsed            source "content-type"
     byte-order mark                 UTF-8, UTF-16, UTF-32                source "bom"
     <meta charset> / http-equiv     in the first META_SCAN_BYTES         source "meta"
-    detection                       UTF-8 check, then charset-normalizer  source "detected"
-                                    on a bounded prefix
+    detection                       UTF-8 check, then GB18030 or Big5     source "detected"
+                                    when only one decodes strictly, else
+                                    charset-normalizer on a bounded prefix
     fallback                        best candidate, errors="replace"      source "fallback"
 
 A declared charset that is wrong (the strict decode fails: the header says utf-8 but the
@@ -139,14 +140,6 @@ def _utf8_multibyte(data: bytes) -> str | None:
     return _strict(data, "utf-8")
 
 
-def _dedup(names: list[str | None]) -> list[str]:
-    out: list[str] = []
-    for name in names:
-        if name and name not in out:
-            out.append(name)
-    return out
-
-
 def _meta_charset(data: bytes) -> str | None:
     match = _META_CHARSET.search(data[:META_SCAN_BYTES])
     if not match:
@@ -241,11 +234,15 @@ def decode(data: bytes | str, *, charset: str | None = None, content_type: str |
     if utf8_text is not None:
         return Decoded(utf8_text, "utf-8", "detected")
 
-    detected = _detect(data, chinese_only=True)
-    for codec in _dedup([detected, *_CHINESE]):
-        if codec in tried:
-            continue
-        text = _strict(data, codec)
+    # Detection only chooses between the Chinese charsets that decode strictly: when one of
+    # them does (a GBK page is rarely valid Big5) or none does, it is not asked at all.
+    readings = {codec: _strict(data, codec) for codec in _CHINESE if codec not in tried}
+    strict = [codec for codec, text in readings.items() if text is not None]
+    if len(strict) > 1:
+        detected = _detect(data, chinese_only=True)
+        strict.sort(key=lambda codec: codec != detected)  # stable: GB18030 before Big5 otherwise
+    for codec in strict:
+        text = readings[codec]
         if text is not None:
             return Decoded(text, codec, "detected")
 

@@ -61,7 +61,9 @@ _KIND: dict[str, BlockKind] = {
 }
 _BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|所在位置|您现在的位置|现在位置)\s*[:：]")
 _COPYRIGHT = re.compile(r"ICP[备证]|公网安备|Copyright|©|\(c\)\s*\d{4}|版权所有\s*[©(（]", re.IGNORECASE)
-_COPYRIGHT_HINTS = ("ICP", "icp", "公网安备", "opyright", "OPYRIGHT", "©", "(c)", "(C)", "版权所有")
+# What a line must hold before _COPYRIGHT is tried on it (so a mixed-case `Icp备` is not taken),
+# as one regex scan rather than nine `in` tests.
+_COPYRIGHT_HINTS = re.compile(r"ICP|icp|公网安备|opyright|OPYRIGHT|©|\(c\)|\(C\)|版权所有")
 COPYRIGHT_MAX_CHARS = 150
 """A copyright/ICP line is short; a paragraph that mentions copyright is article text."""
 
@@ -127,7 +129,7 @@ def _is_noise(text: str) -> bool:
         return False
     if "位置" in text and _BREADCRUMB.match(text):
         return True
-    return any(h in text for h in _COPYRIGHT_HINTS) and _COPYRIGHT.search(text) is not None
+    return _COPYRIGHT_HINTS.search(text) is not None and _COPYRIGHT.search(text) is not None
 
 
 def _merge_meta(meta: dict[str, str], found: dict[str, str]) -> None:
@@ -199,12 +201,11 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
     if roots:
         lo = min(roots)
         hi = max(end[r] for r in roots)
-        spans = [(r, end[r]) for r in roots]
         lists = sorted((i, end[i]) for i in link_lists(tree, roots))
-        main_idx = [
-            k for k, u in enumerate(units)
-            if lo <= u.owner <= hi and any(a <= u.owner <= b for a, b in spans)
-        ]
+        in_main = bytearray(len(tree.tags))
+        for r in roots:
+            in_main[r : end[r] + 1] = b"\x01" * (end[r] + 1 - r)
+        main_idx = [k for k, u in enumerate(units) if in_main[u.owner]]
     else:
         lo, hi, lists = 0, -1, []
         main_idx = list(range(len(units)))

@@ -15,9 +15,13 @@ removal maps one character to one character; those two and the variants build th
 map. The view is cached in ``doc.cache[CACHE_KEY]`` so that all detectors share one.
 
 The traditional -> simplified table is built once per process from OpenCC's character
-table, on first use, and only when a text holds a character outside ASCII and the common
-simplified range that the table changes (OpenCC is the slow part; the table lookup is
-``str.translate``).
+table, on first use. Only the runs of characters the table changes are translated (a regex
+finds them): ``str.translate`` with a 30,000-entry dict costs a dict lookup per character,
+and a page has few such characters.
+
+Speed: the map back to original offsets is stored as runs (``_Runs``), not one int per
+character: a page has a handful of edits, and a per-character index cost more to build than
+the rest of the normalization together.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import bisect
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -46,7 +50,6 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # characters (`白 癜 风`, `白.癜.风`, `白-癜-风`). Runs of 4+ are layout, not a dodge. Chinese
 # sentence punctuation (，。、) is not in the set: dropping it would glue sentences together.
 GAP_MAX = 3
-_UPPER = re.compile("[A-Z]")
 # Symbols count too (`白★癜★风`, `白♥癜♥风`, an emoji): arrows, shapes, dingbats, emoji.
 _GAP = re.compile(
     rf"(?<=[{_CJK}])[ \t.·•*_~/|\\+^`'\-#@=\u2190-\u21ff\u2500-\u27bf\u2b00-\u2bff"
@@ -91,6 +94,7 @@ _TRAD: re.Pattern[str] | None = None
 
 
 def _tables() -> tuple[dict[int, str], re.Pattern[str]]:
+    """The translation table, and a pattern of the runs of characters it changes."""
     global _TABLE, _TRAD
     if _TABLE is None or _TRAD is None:
         with _lock:
@@ -99,10 +103,93 @@ def _tables() -> tuple[dict[int, str], re.Pattern[str]]:
                 t2s = _t2s_table()
                 # a traditional char that NFKC also maps keeps the NFKC result, then t2s applies
                 merged = {**t2s, **{k: t2s.get(ord(v), v) for k, v in base.items()}}
-                trad_chars = "".join(chr(cp) for cp in sorted(merged) if cp >= 0x80)
-                _TRAD = re.compile(f"[{re.escape(trad_chars)}]")
+                mapped = "".join(chr(cp) for cp in sorted(merged))
+                _TRAD = re.compile(f"[{re.escape(mapped)}]+")
                 _TABLE = merged
     return _TABLE, _TRAD
+
+
+class _Runs(Sequence[int]):
+    """A non-decreasing map from normalized to original offsets, as runs.
+
+    Run ``k`` covers normalized positions ``[starts[k], starts[k + 1])`` (the last one up to
+    ``length``); a linear run maps ``n`` to ``origins[k] + n - starts[k]``, a constant run
+    (the tail of a canonical word longer than its variant) maps all of them to ``origins[k]``.
+    Reads like the per-character tuple it replaces (``runs[i]``, ``len(runs)``).
+    """
+
+    __slots__ = ("_last", "length", "linear", "origins", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.origins: list[int] = []
+        self.linear: list[bool] = []
+        self.length = 0
+        self._last: list[int] = []  # highest original offset of each run, for from_original
+
+    def add(self, count: int, origin: int, linear: bool) -> None:
+        """Append ``count`` normalized positions starting at original ``origin``."""
+        if count <= 0:
+            return
+        if self.starts:
+            k = len(self.starts) - 1
+            if linear and self.linear[k] and self.origins[k] + self.length - self.starts[k] == origin:
+                self.length += count  # continues the last run
+                self._last[k] = origin + count - 1
+                return
+            if not linear and not self.linear[k] and self.origins[k] == origin:
+                self.length += count
+                return
+        self.starts.append(self.length)
+        self.origins.append(origin)
+        self.linear.append(linear)
+        self._last.append(origin + count - 1 if linear else origin)
+        self.length += count
+
+    def __len__(self) -> int:
+        return self.length
+
+    def at(self, pos: int) -> int:
+        if not 0 <= pos < self.length:
+            raise IndexError(pos)
+        k = bisect.bisect_right(self.starts, pos) - 1
+        origin = self.origins[k]
+        return origin + pos - self.starts[k] if self.linear[k] else origin
+
+    def __getitem__(self, pos):  # type: ignore[no-untyped-def,override]
+        if isinstance(pos, slice):
+            return [self.at(i) for i in range(*pos.indices(self.length))]
+        return self.at(pos if pos >= 0 else pos + self.length)
+
+    def first_at_or_after(self, orig: int) -> int:
+        """The first position whose original offset is ``>= orig`` (``len(self)`` if none)."""
+        k = bisect.bisect_left(self._last, orig)
+        if k == len(self.starts):
+            return self.length
+        if self.linear[k]:
+            return self.starts[k] + max(0, orig - self.origins[k])
+        return self.starts[k]
+
+    def extend_from(self, prev: _Runs | None, start: int, count: int) -> None:
+        """Append the positions ``[start, start + count)`` of the previous step, through its map."""
+        if prev is None:
+            self.add(count, start, True)
+            return
+        k = bisect.bisect_right(prev.starts, start) - 1
+        pos, end = start, start + count
+        while pos < end:
+            run_end = prev.starts[k + 1] if k + 1 < len(prev.starts) else prev.length
+            take = min(end, run_end) - pos
+            if prev.linear[k]:
+                self.add(take, prev.origins[k] + pos - prev.starts[k], True)
+            else:
+                self.add(take, prev.origins[k], False)
+            pos += take
+            k += 1
+
+    def repeat_from(self, prev: _Runs | None, at: int, count: int) -> None:
+        """Append ``count`` positions that all map where position ``at`` of the previous step does."""
+        self.add(count, at if prev is None else prev.at(at), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,43 +197,44 @@ class NormalizedText:
     """``text`` for matching; ``index[i]`` is the original offset of ``text[i]``."""
 
     text: str
-    index: tuple[int, ...] | None
-    """None when the view has the same length and offsets as the original (the common case)."""
+    index: _Runs | None
+    """``index[i]`` is the original offset of ``text[i]``; None when the view has the same
+    length and offsets as the original (the common case)."""
     original_length: int
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized ``[start, end)`` to the original text (end exclusive)."""
-        if self.index is None:
+        index = self.index
+        if index is None:
             return start, end
-        if start >= len(self.index):
+        if start >= index.length:
             return self.original_length, self.original_length
-        o_start = self.index[start]
-        o_end = self.index[end - 1] + 1 if end > start else o_start
+        o_start = index.at(start)
+        o_end = index.at(end - 1) + 1 if end > start else o_start
         return o_start, o_end
 
     def from_original(self, pos: int) -> int:
         """The first normalized position whose original offset is ``>= pos``."""
         if self.index is None:
             return min(pos, len(self.text))
-        return bisect.bisect_left(self.index, pos)
+        return self.index.first_at_or_after(pos)
 
 
-def _drop(text: str, index: list[int] | None, pattern: re.Pattern[str]) -> tuple[str, list[int] | None]:
-    """Remove every match of ``pattern``, carrying the index map."""
+def _drop(text: str, index: _Runs | None, pattern: re.Pattern[str]) -> tuple[str, _Runs | None]:
+    """Remove every match of ``pattern``, carrying the offset map."""
     matches = list(pattern.finditer(text))
     if not matches:
         return text, index
-    src = index if index is not None else range(len(text))
     pieces: list[str] = []
-    new_index: list[int] = []
+    runs = _Runs()
     pos = 0
     for m in matches:
         pieces.append(text[pos : m.start()])
-        new_index.extend(src[pos : m.start()])
+        runs.extend_from(index, pos, m.start() - pos)
         pos = m.end()
     pieces.append(text[pos:])
-    new_index.extend(src[pos:])
-    return "".join(pieces), new_index
+    runs.extend_from(index, pos, len(text) - pos)
+    return "".join(pieces), runs
 
 
 def _variant_automaton(variants: Mapping[str, str]) -> ahocorasick.Automaton | None:
@@ -160,8 +248,8 @@ def _variant_automaton(variants: Mapping[str, str]) -> ahocorasick.Automaton | N
 
 
 def _replace_variants(
-    text: str, index: list[int] | None, auto: ahocorasick.Automaton | None
-) -> tuple[str, list[int] | None]:
+    text: str, index: _Runs | None, auto: ahocorasick.Automaton | None
+) -> tuple[str, _Runs | None]:
     if auto is None:
         return text, index
     hits: list[tuple[int, int, str]] = []
@@ -175,30 +263,31 @@ def _replace_variants(
             last_end = end
     if not hits:
         return text, index
-    src = index if index is not None else list(range(len(text)))
     pieces: list[str] = []
-    new_index: list[int] = []
+    runs = _Runs()
     pos = 0
     for start, end, canon in hits:
         pieces.append(text[pos:start])
-        new_index.extend(src[pos:start])
+        runs.extend_from(index, pos, start - pos)
         pieces.append(canon)
-        new_index.extend(src[start + min(k, end - start - 1)] for k in range(len(canon)))
+        # canonical character k maps where variant character min(k, len - 1) was
+        width = end - start
+        runs.extend_from(index, start, min(len(canon), width))
+        runs.repeat_from(index, end - 1, len(canon) - width)
         pos = end
     pieces.append(text[pos:])
-    new_index.extend(src[pos:])
-    return "".join(pieces), new_index
+    runs.extend_from(index, pos, len(text) - pos)
+    return "".join(pieces), runs
 
 
 def normalize(text: str, variants: Mapping[str, str] | None = None) -> NormalizedText:
     """Build the matching view of ``text`` (see the module docstring)."""
-    table, trad = _tables()
+    table, mapped = _tables()
     out, index = _drop(text, None, _FORMAT)
-    if trad.search(out) is not None or _UPPER.search(out) is not None:
-        out = out.translate(table)
+    out = mapped.sub(lambda m: m.group().translate(table), out)
     out, index = _drop(out, index, _GAP)
     out, index = _replace_variants(out, index, _automaton_for(variants or {}))
-    return NormalizedText(out, tuple(index) if index is not None else None, len(text))
+    return NormalizedText(out, index, len(text))
 
 
 _automata: dict[int, tuple[Mapping[str, str], ahocorasick.Automaton | None]] = {}

@@ -83,9 +83,12 @@ class Sieve:
         url: str | None = None,
     ) -> Document:
         """Decode and extract, without detection: what the detectors will see."""
-        size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
-        if size > self.config.max_input_bytes:
-            raise InputTooLarge(size, self.config.max_input_bytes)
+        limit = self.config.max_input_bytes
+        # a str is measured in UTF-8 bytes, at most 4 per character: encoded only near the limit
+        if isinstance(data, bytes) or 4 * len(data) > limit:
+            size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                raise InputTooLarge(size, limit)
         decoded = _decode.decode(data, charset=charset, content_type=content_type)
         if not decoded.text.strip():
             raise EmptyInput("the input is empty")

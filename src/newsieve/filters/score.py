@@ -38,7 +38,7 @@ from typing import Any
 from .base import FilterConfig
 from .types import Action, Document, Flag, Span
 
-__all__ = ["score"]
+__all__ = ["promotion_score", "score"]
 
 # Each removed ad adds this much: the dev set's injected pages carry one ad and the seed page one,
 # so a cleaned page with one to three ads stays under review_score (0.45).
@@ -87,6 +87,8 @@ PROMO_REVIEW = 0.45
 W_TITLE_QUERY = 0.35
 # The title offers a trade (`资质转让` cc-10, `培训课程` cc-06, `许可证办理资料` cc-44); news can name one.
 W_TITLE_TRADE = 0.25
+# A keyword-stuffed <title> (`A_B(C)_D_D`, issue 2): three segments or more, one repeated.
+W_TITLE_STUFFED = 0.35
 # Calls to action (`在线报名`, `免费试听`, `欢迎来电`): one may be quoted in news, two sell.
 W_CTA_ONE = 0.25
 W_CTA_MANY = 0.45
@@ -99,6 +101,11 @@ W_SELF_INTRO = 0.2
 # Terms of an offer, distinct (`零基础` `课时` `全日制` `晚间班`, cc-06: 6 of them).
 W_OFFER = 0.3
 OFFER_MIN = 3
+# A phone, QQ or WeChat number: news prints hotlines, so it only adds to an offer or a call to action.
+W_CONTACT = 0.2
+# The other-ads detector removed SEO query lines (`…速成中心哪家好`, cc-38) from the page.
+W_QUERY_LINES = 0.2
+_QUERY_REASONS = frozenset({"ad.other.query_line", "ad.other.glued_query", "ad.other.keyword_lead"})
 # A random ASCII token glued to Chinese text (`ls6utgDbOeKZnI6L技术`, cc-10).
 W_RANDOM_TOKEN = 0.35
 # Sentence pieces pasted end to start (`结合实际。，着力`, cc-10).
@@ -116,6 +123,9 @@ W_KEYWORD_URL = 0.2
 W_TITLE_UNRELATED = 0.25
 TITLE_UNRELATED_OVERLAP = 0.15
 TITLE_UNRELATED_MIN_BODY = 200
+# ...and only for a title of this many character pairs: a menu word taken for the title (`列表`, cc-14)
+# has too few to judge.
+TITLE_UNRELATED_MIN_PAIRS = 4
 # A reporter, a news agency or an authority on the page takes this off the promotion score.
 NEWS_DISCOUNT = 0.3
 
@@ -182,17 +192,23 @@ def _medical(doc: Document, spans: Sequence[Span], chars: int) -> list[str]:
     return []
 
 
-def promotion_score(doc: Document) -> tuple[float, list[str]]:
-    """The page's promotion score from the signals of ``detectors/promotion.py``, and the signals that
-    fired (as ``page.promotion.signal.<name>`` ids)."""
+def promotion_score(doc: Document, spans: Sequence[Span] = ()) -> tuple[float, list[str]]:
+    """The page's promotion score from the signals of ``detectors/promotion.py`` (and the SEO query
+    lines the other-ads detector removed), and the signals that fired (``page.promotion.signal.<name>``)."""
     sig = _signals(doc).get("page.promotion", {})
     if not sig:
         return 0.0, []
     weights: list[tuple[str, float]] = []
+    if int(sig.get("contact", 0)):
+        weights.append(("contact", W_CONTACT))
+    if any(s.reason in _QUERY_REASONS for s in spans):
+        weights.append(("query_lines", W_QUERY_LINES))
     if sig.get("title_query"):
         weights.append(("title_query", W_TITLE_QUERY))
     if sig.get("title_trade"):
         weights.append(("title_trade", W_TITLE_TRADE))
+    if sig.get("title_stuffed"):
+        weights.append(("title_stuffed", W_TITLE_STUFFED))
     cta = int(sig.get("cta", 0))
     if cta:
         weights.append(("cta", W_CTA_MANY if cta >= CTA_MANY else W_CTA_ONE))
@@ -213,6 +229,7 @@ def promotion_score(doc: Document) -> tuple[float, list[str]]:
     if (
         float(sig.get("title_overlap", 1.0)) < TITLE_UNRELATED_OVERLAP
         and int(sig.get("body_cjk", 0)) >= TITLE_UNRELATED_MIN_BODY
+        and int(sig.get("title_pairs", 0)) >= TITLE_UNRELATED_MIN_PAIRS
     ):
         weights.append(("title_unrelated", W_TITLE_UNRELATED))
     total = sum(w for _, w in weights)
@@ -233,7 +250,7 @@ def score(
     reasons += _medical(doc, spans, chars)
     if _covered(doc, spans, "ad.gambling") >= GAMBLING_SHARE * chars:
         reasons.append("page.gambling")
-    promo, promo_signals = promotion_score(doc)
+    promo, promo_signals = promotion_score(doc, spans)
     if promo >= PROMO_REJECT:
         reasons += ["page.promotion.other", *promo_signals]
     elif promo >= PROMO_REVIEW:

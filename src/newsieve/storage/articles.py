@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -39,88 +40,170 @@ from .keys import Keys
 from .messages import MESSAGE_SCHEMA_VERSION, RouteResult, encode, loads
 from .urls import canonical_url, url_hash
 
-__all__ = ["PUBLISH", "ArticleDraft", "article_id", "draft", "parse_publish_reply", "publish_args"]
+__all__ = [
+    "PUBLISH", "ArticleDraft", "article_id", "draft", "drafts", "parse_batch_reply", "parse_publish_reply",
+    "publish_args", "publish_batch_args",
+]  # fmt: skip
 
 PUBLISH = """
--- Publish one article unless it, or a near-duplicate from another URL, was published.
--- KEYS[1] article record (hash), KEYS[2] articles stream, KEYS[3] versions of the canonical
---   URL (hash), KEYS[4] LSH index of the current window (hash band:value -> article id),
---   KEYS[5] LSH index of the previous window
--- ARGV[1] article id, ARGV[2] message JSON (an object: the script appends "version"),
--- ARGV[3] stream maxlen (0 = no trimming), ARGV[4] signature (binary; '' = no near-dup check),
--- ARGV[5] minimum estimated similarity, ARGV[6] canonical URL, ARGV[7] site, ARGV[8] now (ms),
--- ARGV[9] key prefix of article records ('<prefix>article:'), ARGV[10] the URL as given,
--- ARGV[11] most candidates to compare, ARGV[12] TTL of the records (s, 0 = none),
--- ARGV[13] TTL of the LSH index of a window (s), ARGV[14..] this article's band fields
--- Returns {status, stream id or original id, version or similarity}
-local rec = redis.call('HMGET', KEYS[1], 'stream_id', 'version', 'near_dup_of', 'similarity')
-if rec[3] then return {'near_duplicate', rec[3], rec[4]} end
-if rec[1] then return {'duplicate', rec[1], rec[2]} end
-local sig = ARGV[4]
-local ttl = tonumber(ARGV[12])
+-- Publish a batch of articles, in order: each unless it, or a near-duplicate from another URL,
+-- was published (by an earlier call or earlier in this batch).
+-- KEYS[1] articles stream, KEYS[2] LSH index of the current window (hash: bucket -> article id,
+--   article id -> signature), KEYS[3] LSH index of the previous window; then two per article
+--   i = 0, 1...: KEYS[4 + 2i] its record (hash), KEYS[5 + 2i] versions of its canonical URL (hash)
+-- ARGV[1] stream maxlen (0 = no trimming), ARGV[2] minimum estimated similarity, ARGV[3] now (ms),
+-- ARGV[4] key prefix of article records ('<prefix>article:'), ARGV[5] most candidates to compare,
+-- ARGV[6] TTL of the records (s, 0 = none), ARGV[7] TTL of the LSH index of a window (s);
+-- then seven per article i: ARGV[8 + 7i] article id, ARGV[9 + 7i] message JSON (an object: the
+-- script appends "version"), ARGV[10 + 7i] signature (binary; '' = no near-dup check),
+-- ARGV[11 + 7i] its LSH buckets (8 bytes each, concatenated), ARGV[12 + 7i] canonical URL,
+-- ARGV[13 + 7i] the URL as given, ARGV[14 + 7i] site
+-- Returns {status, stream id or original id, version or similarity} per article, concatenated
+local maxlen, min, now = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local prefix, most, ttl = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local n = (#KEYS - 3) / 2
+local out = {}
 local empty = '\\255\\255\\255\\255'
-local bands = {}
-for i = 14, #ARGV do bands[#bands + 1] = ARGV[i] end
-if #bands > 0 then
-  local checked, limit, min = {}, tonumber(ARGV[11]), tonumber(ARGV[5])
-  for k = 4, 5 do
-    for _, cand in ipairs(redis.call('HMGET', KEYS[k], unpack(bands))) do
-      if cand and not checked[cand] and limit > 0 then
-        checked[cand] = true
-        limit = limit - 1
-        local c = redis.call('HMGET', ARGV[9] .. cand, 'sig', 'canonical_url')
-        if c[1] and c[2] ~= ARGV[6] and #c[1] == #sig then
-          local same, both = 0, 0
-          for j = 1, #sig, 4 do
-            local a, b = string.sub(sig, j, j + 3), string.sub(c[1], j, j + 3)
-            if a ~= empty and b ~= empty then
-              both = both + 1
-              if a == b then same = same + 1 end
-            end
-          end
-          if both > 0 and same / both >= min then
-            local sim = string.format('%.3f', same / both)
-            local reposts = ARGV[9] .. cand .. ':reposts'
-            redis.call('HSET', KEYS[1], 'near_dup_of', cand, 'similarity', sim, 'canonical_url', ARGV[6],
-                       'url', ARGV[10], 'site', ARGV[7], 'at', ARGV[8])
-            redis.call('RPUSH', reposts, cjson.encode({id = ARGV[1], url = ARGV[10], site = ARGV[7],
-                                                       at_ms = ARGV[8], similarity = tonumber(sim)}))
-            if ttl > 0 then
-              redis.call('EXPIRE', KEYS[1], ttl)
-              redis.call('EXPIRE', reposts, ttl)
-            end
-            return {'near_duplicate', cand, sim}
-          end
+local CHUNK = 4000 -- unpack() of more values overflows Lua's C stack
+
+local function hmget(key, fields)
+  local got = {}
+  for c = 1, #fields, CHUNK do
+    local part = redis.call('HMGET', key, unpack(fields, c, math.min(c + CHUNK - 1, #fields)))
+    for j = 1, #part do got[c + j - 1] = part[j] end
+  end
+  return got
+end
+
+-- Every bucket of the batch, looked up in both windows at once: bucket -> ids of articles.
+local buckets, all, indexed = {}, {}, {}
+for i = 0, n - 1 do
+  local packed, list = ARGV[11 + 7 * i], {}
+  for j = 1, #packed, 8 do
+    local b = string.sub(packed, j, j + 7)
+    list[#list + 1] = b
+    all[#all + 1] = b
+  end
+  buckets[i] = list
+end
+if #all > 0 then
+  for k = 2, 3 do
+    if k == 2 or redis.call('EXISTS', KEYS[3]) == 1 then
+      local ids = hmget(KEYS[k], all)
+      for j = 1, #all do
+        if ids[j] then
+          local l = indexed[all[j]] or {}
+          l[#l + 1] = ids[j]
+          indexed[all[j]] = l
         end
       end
     end
   end
 end
-local version = redis.call('HINCRBY', KEYS[3], 'versions', 1)
-local payload = string.sub(ARGV[2], 1, -2) .. ',"version":' .. version .. '}'
-local id
-if tonumber(ARGV[3]) > 0 then
-  id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'data', payload)
-else
-  id = redis.call('XADD', KEYS[2], '*', 'data', payload)
-end
-redis.call('HSET', KEYS[1], 'stream_id', id, 'version', version, 'canonical_url', ARGV[6], 'url', ARGV[10],
-           'site', ARGV[7], 'sig', sig, 'at', ARGV[8])
-redis.call('HSET', KEYS[3], 'latest', ARGV[1])
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[3], ttl)
-end
-if #bands > 0 then
-  local pairs_ = {}
-  for _, f in ipairs(bands) do
-    pairs_[#pairs_ + 1] = f
-    pairs_[#pairs_ + 1] = ARGV[1]
+
+local fresh, fresh_sig, fresh_canonical, writes = {}, {}, {}, {} -- what this batch indexes
+
+local function similarity(sig, other)
+  if #other ~= #sig then return nil end
+  local same, both = 0, 0
+  for j = 1, #sig, 4 do
+    local a, b = string.sub(sig, j, j + 3), string.sub(other, j, j + 3)
+    if a ~= empty and b ~= empty then
+      both = both + 1
+      if a == b then same = same + 1 end
+    end
   end
-  redis.call('HSET', KEYS[4], unpack(pairs_))
-  redis.call('EXPIRE', KEYS[4], ARGV[13])
+  if both > 0 and same / both >= min then return same / both end
+  return nil
 end
-return {'published', id, tostring(version)}
+
+-- The signature and canonical URL of a published article (nil when forgotten).
+local function published(cand)
+  if fresh_sig[cand] then return fresh_sig[cand], fresh_canonical[cand] end
+  local sig = redis.call('HGET', KEYS[2], cand) or redis.call('HGET', KEYS[3], cand)
+  if not sig then return nil end
+  return sig, redis.call('HGET', prefix .. cand, 'canonical_url')
+end
+
+-- The id of a published article from another canonical URL that this one repeats, and how much.
+local function original_of(sig, list, canonical)
+  local checked, limit = {}, most
+  for _, b in ipairs(list) do
+    local cands = {fresh[b]}
+    for _, c in ipairs(indexed[b] or {}) do cands[#cands + 1] = c end
+    for _, cand in ipairs(cands) do
+      if not checked[cand] and limit > 0 then
+        checked[cand] = true
+        limit = limit - 1
+        local other, other_canonical = published(cand)
+        if other and other_canonical and other_canonical ~= canonical then
+          local sim = similarity(sig, other)
+          if sim then return cand, string.format('%.3f', sim) end
+        end
+      end
+    end
+  end
+  return nil
+end
+
+for i = 0, n - 1 do
+  local record, versions = KEYS[4 + 2 * i], KEYS[5 + 2 * i]
+  local a = 8 + 7 * i
+  local id, sig, canonical, url, site = ARGV[a], ARGV[a + 2], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
+  local rec = redis.call('HMGET', record, 'stream_id', 'version', 'near_dup_of', 'similarity')
+  if rec[3] then
+    out[#out + 1], out[#out + 2], out[#out + 3] = 'near_duplicate', rec[3], rec[4]
+  elseif rec[1] then
+    out[#out + 1], out[#out + 2], out[#out + 3] = 'duplicate', rec[1], rec[2]
+  else
+    local original, sim
+    if #buckets[i] > 0 then original, sim = original_of(sig, buckets[i], canonical) end
+    if original then
+      local reposts = prefix .. original .. ':reposts'
+      redis.call('HSET', record, 'near_dup_of', original, 'similarity', sim, 'canonical_url', canonical,
+                 'url', url, 'site', site, 'at', now)
+      redis.call('RPUSH', reposts, cjson.encode({id = id, url = url, site = site, at_ms = now,
+                                                 similarity = tonumber(sim)}))
+      if ttl > 0 then
+        redis.call('EXPIRE', record, ttl)
+        redis.call('EXPIRE', reposts, ttl)
+      end
+      out[#out + 1], out[#out + 2], out[#out + 3] = 'near_duplicate', original, sim
+    else
+      local version = redis.call('HINCRBY', versions, 'versions', 1)
+      local payload = string.sub(ARGV[a + 1], 1, -2) .. ',"version":' .. version .. '}'
+      local sid
+      if maxlen > 0 then
+        sid = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'data', payload)
+      else
+        sid = redis.call('XADD', KEYS[1], '*', 'data', payload)
+      end
+      redis.call('HSET', record, 'stream_id', sid, 'version', version, 'canonical_url', canonical, 'url', url)
+      if ttl > 0 then
+        redis.call('EXPIRE', record, ttl)
+        redis.call('EXPIRE', versions, ttl)
+      end
+      if #buckets[i] > 0 then
+        for _, b in ipairs(buckets[i]) do
+          fresh[b] = id
+          writes[#writes + 1] = b
+          writes[#writes + 1] = id
+        end
+        fresh_sig[id], fresh_canonical[id] = sig, canonical
+        writes[#writes + 1] = id
+        writes[#writes + 1] = sig
+      end
+      out[#out + 1], out[#out + 2], out[#out + 3] = 'published', sid, tostring(version)
+    end
+  end
+end
+if #writes > 0 then
+  for c = 1, #writes, CHUNK do
+    redis.call('HSET', KEYS[2], unpack(writes, c, math.min(c + CHUNK - 1, #writes)))
+  end
+  redis.call('EXPIRE', KEYS[2], ARGV[7])
+end
+return out
 """
 
 _MAX_CANDIDATES = 50  # a band value shared by more articles than this is boilerplate, not news
@@ -177,20 +260,16 @@ class ArticleDraft:
     site: str
     payload: bytes
     signature: bytes
-    buckets: list[str]
+    """``neardup.signature`` of the text; ``b""``: no near-duplicate check."""
+    buckets: bytes
+    """``neardup.band_keys`` of the signature: the LSH buckets, 8 bytes each."""
 
 
-def draft(
-    verdict: Verdict,
-    *,
-    url: str | None,
-    site: str | None,
-    raw_id: str | None = None,
-    source: str = "filter",
-    review: dict[str, Any] | None = None,
-    near_dup: bool = True,
-) -> ArticleDraft:
-    """The article message of ``verdict`` (see ``schemas/article-message.schema.json``)."""
+def _message(
+    verdict: Verdict, url: str | None, site: str | None, raw_id: str | None, source: str,
+    review: dict[str, Any] | None,
+) -> tuple[str, str, str, str, bytes]:  # fmt: skip
+    """The article id, canonical URL, URL, site and message JSON of ``verdict``."""
     page_url = url or verdict.meta.url or ""
     canonical = canonical_url(page_url) if page_url else ""
     content_hash = verdict.content_hash or hashlib.sha256(verdict.text.encode("utf-8")).hexdigest()
@@ -210,34 +289,75 @@ def draft(
     }
     if review is not None:
         message["review"] = review
-    sig = neardup.signature(verdict.text) if near_dup else b""
-    return ArticleDraft(aid, canonical, page_url, site, encode(message), sig, neardup.bands(sig))
+    return aid, canonical, page_url, site, encode(message)
+
+
+def drafts(
+    items: Sequence[tuple[Verdict, str | None, str | None, str | None]],
+    *,
+    source: str = "filter",
+    review: dict[str, Any] | None = None,
+    near_dup: bool = True,
+) -> list[ArticleDraft]:
+    """The article messages of a batch of ``(verdict, url, site, raw_id)``, their near-duplicate
+    signatures computed together (see ``schemas/article-message.schema.json``)."""
+    if near_dup:
+        sigs = neardup.signatures([v.text for v, *_ in items])
+        buckets = neardup.band_keys(sigs)
+    else:
+        sigs = buckets = [b""] * len(items)
+    return [
+        ArticleDraft(*_message(v, url, site, raw_id, source, review), sig, bucket)
+        for (v, url, site, raw_id), sig, bucket in zip(items, sigs, buckets, strict=True)
+    ]
+
+
+def draft(
+    verdict: Verdict,
+    *,
+    url: str | None,
+    site: str | None,
+    raw_id: str | None = None,
+    source: str = "filter",
+    review: dict[str, Any] | None = None,
+    near_dup: bool = True,
+) -> ArticleDraft:
+    """The article message of ``verdict`` (see ``schemas/article-message.schema.json``)."""
+    return drafts([(verdict, url, site, raw_id)], source=source, review=review, near_dup=near_dup)[0]
+
+
+def publish_batch_args(
+    batch: Sequence[ArticleDraft], keys: Keys, config: StorageConfig, now: float | None = None
+) -> tuple[list[str], list[Any]]:
+    """``KEYS`` and ``ARGV`` of one ``PUBLISH`` call for ``batch``."""
+    now = time.time() if now is None else now
+    window = max(1, config.near_dup_window_seconds)
+    current = int(now // window)
+    ks = [keys.articles, keys.lsh(current), keys.lsh(current - 1)]
+    args: list[Any] = [
+        config.stream_maxlen, config.near_dup_threshold, int(now * 1000), keys.article(""), _MAX_CANDIDATES,
+        config.dedup_ttl_seconds, 2 * window,
+    ]  # fmt: skip
+    for d in batch:
+        ks += (keys.article(d.article_id), keys.url_versions(url_hash(d.canonical_url)))
+        args += (d.article_id, d.payload, d.signature, d.buckets, d.canonical_url, d.url, d.site)
+    return ks, args
 
 
 def publish_args(
     d: ArticleDraft, keys: Keys, config: StorageConfig, now: float | None = None
 ) -> tuple[list[str], list[Any]]:
-    now = time.time() if now is None else now
-    window = max(1, config.near_dup_window_seconds)
-    current = int(now // window)
-    ks = [
-        keys.article(d.article_id),
-        keys.articles,
-        keys.url_versions(url_hash(d.canonical_url)),
-        keys.lsh(current),
-        keys.lsh(current - 1),
-    ]
-    args: list[Any] = [
-        d.article_id, d.payload, config.stream_maxlen, d.signature, config.near_dup_threshold,
-        d.canonical_url, d.site, int(now * 1000), keys.article(""), d.url, _MAX_CANDIDATES,
-        config.dedup_ttl_seconds, 2 * window,
-        *(f"{band}:{value}" for band, value in enumerate(d.buckets) if value),
-    ]  # fmt: skip
-    return ks, args
+    """``KEYS`` and ``ARGV`` of one ``PUBLISH`` call for ``d`` alone."""
+    return publish_batch_args([d], keys, config, now)
 
 
-def parse_publish_reply(d: ArticleDraft, reply: list[bytes]) -> RouteResult:
-    status, ref, extra = (r.decode() if isinstance(r, bytes) else str(r) for r in reply)
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def parse_publish_reply(d: ArticleDraft, reply: Sequence[Any]) -> RouteResult:
+    """The outcome of ``d`` from its three values of a ``PUBLISH`` reply."""
+    status, ref, extra = _text(reply[0]), _text(reply[1]), _text(reply[2])
     if status == "near_duplicate":
         return RouteResult(
             "near_duplicate", article_id=d.article_id, near_dup_of=ref, similarity=float(extra)
@@ -245,6 +365,13 @@ def parse_publish_reply(d: ArticleDraft, reply: list[bytes]) -> RouteResult:
     if status == "duplicate":
         return RouteResult("duplicate", article_id=d.article_id, stream_id=ref, version=int(extra))
     return RouteResult("published", article_id=d.article_id, stream_id=ref, version=int(extra))
+
+
+def parse_batch_reply(batch: Sequence[ArticleDraft], reply: Sequence[Any]) -> list[RouteResult]:
+    """The outcome of each draft of ``batch`` from the reply of its ``PUBLISH`` call."""
+    if len(reply) != 3 * len(batch):
+        raise ValueError(f"PUBLISH answered {len(reply)} values for {len(batch)} articles")
+    return [parse_publish_reply(d, reply[3 * i : 3 * i + 3]) for i, d in enumerate(batch)]
 
 
 def load_article(client: redis.Redis, keys: Keys, aid: str) -> dict[str, Any] | None:

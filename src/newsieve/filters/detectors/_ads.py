@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -162,6 +162,69 @@ def urls_in(
                 u_end -= len(tail.group(1))
                 url = url[: -len(tail.group(1))]
         out.append((u_start, u_end, url))
+    return out
+
+
+# Every match of URL holds one of these (its scheme, `www.` or its top-level domain): lines
+# without one are not scanned with URL, whose leading look-behind makes it slow to scan.
+_URL_HINT = re.compile(r"://|www\.|\.(?:com|cn|net|org|cc|top|vip|xyz|info|hk|tv|me)", re.IGNORECASE)
+
+
+def _lines_urls(text: str) -> Iterator[re.Match[str]]:
+    """``URL.finditer(text)``, scanning only the lines that hold a ``_URL_HINT`` (no URL spans
+    a newline, and the look-behind sees the newline before a line either way)."""
+    pos = 0
+    while True:
+        hint = _URL_HINT.search(text, pos)
+        if hint is None:
+            return
+        start = text.rfind("\n", pos, hint.start()) + 1
+        if start < pos:
+            start = pos
+        end = text.find("\n", hint.end())
+        if end < 0:
+            end = len(text)
+        yield from URL.finditer(text, start, end)
+        pos = end + 1
+
+
+BLOCK_URLS = "block_urls"
+"""``doc.cache`` key: the URLs of each block on the normalized view (see ``block_urls``)."""
+
+
+def block_urls(doc: Document, view: NormalizedText) -> dict[int, list[tuple[int, int, str]]]:
+    """``urls_in(doc.text, block.start, block.end, view)`` of every block that has one, by block
+    index, from one scan of the whole view (cached in ``doc.cache``).
+
+    The same as one scan per block: a URL never spans a newline, blocks hold none, and the
+    view keeps the newlines between blocks, so every match lies inside one block's range."""
+    cached = doc.cache.get(BLOCK_URLS)
+    if isinstance(cached, tuple) and cached[0] is view:
+        return cached[1]  # type: ignore[no-any-return]
+    text = doc.text
+    out: dict[int, list[tuple[int, int, str]]] = {}
+    for m in _lines_urls(view.text):
+        u_start, u_end = view.to_original(m.start(), m.end())
+        bi = block_at(doc, u_start)
+        if bi is None:
+            continue
+        end = doc.blocks[bi].end
+        if u_end > end:  # blocks not kept apart by newlines (a hand-built document): one by one
+            out = {}
+            for bj, block in enumerate(doc.blocks):
+                found = urls_in(text, block.start, block.end, view)
+                if found:
+                    out[bj] = found
+            break
+        raw = text[u_start:u_end]
+        url = raw if raw.isascii() else m.group(0)
+        if u_end < end and _CJK.match(text, u_end):
+            tail = _GLUED_TAIL.search(url)
+            if tail:
+                u_end -= len(tail.group(1))
+                url = url[: -len(tail.group(1))]
+        out.setdefault(bi, []).append((u_start, u_end, url))
+    doc.cache[BLOCK_URLS] = (view, out)
     return out
 
 

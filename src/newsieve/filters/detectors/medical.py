@@ -69,6 +69,11 @@ WINDOW_AFTER = 20
 # City names run 2 to 4 characters (`晋中`, `石家庄`, `乌鲁木齐`).
 CITY_LENGTHS = (2, 3, 4)
 
+# URLs whose verdict is remembered per detector (a dict, cleared when full; thread-safe enough:
+# a lost entry is recomputed).
+URL_MEMO_SIZE = 20_000
+_UNSEEN = object()
+
 _PRIMARY = ("ad.medical.query", "ad.medical.claim")
 _ATTACHABLE = ("ad.medical.contact", "ad.medical.hospital_name")
 _CONTACT_KIND = re.compile(r"(qq)|微信|威信|薇信|v信|vx|wx|weixin")
@@ -116,6 +121,7 @@ class MedicalAdDetector:
         for word in {*diseases.words, *diseases.variants.values()}:
             self.auto.add_word(word.lower(), word)
         self.auto.make_automaton()
+        self._url_memo: dict[str, object] = {}
         normalize("")  # build the normalization tables now, not on the first page
 
     # -- helpers --------------------------------------------------------------------------------
@@ -142,7 +148,17 @@ class MedicalAdDetector:
         return len(brand) >= 2
 
     def medical_url(self, url: str) -> dict[str, str] | None:
-        """Evidence when ``url`` points at a hospital's encyclopedia entry or a hospital site."""
+        """Evidence when ``url`` points at a hospital's encyclopedia entry or a hospital site
+        (memoized: a site's links repeat on all its pages)."""
+        found = self._url_memo.get(url, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._medical_url(url)
+            if len(self._url_memo) >= URL_MEMO_SIZE:
+                self._url_memo.clear()
+            self._url_memo[url] = found
+        return dict(found) if found is not None else None  # type: ignore[call-overload]
+
+    def _medical_url(self, url: str) -> dict[str, str] | None:
         entry = _ads.encyclopedia_entry(url)
         if entry:
             if _HOSPITAL_END.search(entry) and self.is_ad_hospital(entry):
@@ -175,7 +191,7 @@ class MedicalAdDetector:
         out: list[Finding] = []
         unremoved = 0
         for bi in sorted(candidates):
-            spans, missed = self._block(doc, view, doc.blocks[bi], candidates[bi])
+            spans, missed = self._block(doc, view, doc.blocks[bi], candidates[bi], bi)
             out.extend(spans)
             unremoved += missed
         sig = _ads.signals(doc, LABEL)
@@ -216,10 +232,11 @@ class MedicalAdDetector:
             mentions += 1
             core += self.diseases.canonical(word) in self.core
         mention_blocks = sum(1 for bi in blocks if doc.blocks[bi].kind != "title")
+        block_urls = _ads.block_urls(doc, view)
         for bi, block in enumerate(doc.blocks):
-            if bi in blocks:
+            if bi in blocks or not (block.links or bi in block_urls):
                 continue
-            urls = [u for _, _, u in _ads.urls_in(doc.text, block.start, block.end, view)]
+            urls = [u for _, _, u in block_urls.get(bi, ())]
             if any(self.medical_url(u) for u in (*(block.links or ()), *urls)):
                 blocks[bi] = []
         return blocks, mentions, core, mention_blocks
@@ -273,11 +290,11 @@ class MedicalAdDetector:
         return hits
 
     def _block(
-        self, doc: Document, view: NormalizedText, block: Block, diseases: list[tuple[int, int]]
+        self, doc: Document, view: NormalizedText, block: Block, diseases: list[tuple[int, int]], index: int
     ) -> tuple[list[Span], int]:
         text = doc.text
         hits = self._hits(doc, view, block, diseases)
-        urls = _ads.urls_in(text, block.start, block.end, view)
+        urls = list(_ads.block_urls(doc, view).get(index, ()))
         url_ev = {(s, e): self.medical_url(u) for s, e, u in urls}
         link_ev = [ev for ev in (self.medical_url(u) for u in block.links or ()) if ev]
         attachments = [(s, e) for s, e, _ in urls]

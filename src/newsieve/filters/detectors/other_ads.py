@@ -8,6 +8,7 @@
   `欢迎来电`): the number's sentence and the selling sentences right before it go;
 - ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation;
 - ``ad.other.query_line``: a line that is only an SEO query (`…速成中心哪家好`, no question mark);
+- ``ad.other.keyword_lead``: a `导读：`/`摘要：` line holding a bare keyword, not a sentence;
 - ``ad.other.script``: script text leaked into the page text (`document.writeln('…')`).
 
 Precision first: a contact without sales words (`举报电话：12345`), a URL that the text
@@ -84,6 +85,9 @@ class OtherAdDetector:
         line = self._rule("ad.other.query_line")
         if line and line[1].match(view.text, n_start, n_end) and not self._medical(view.text[n_start:n_end]):
             return [self._span(text, whole, "ad.other.query_line", line[0].score, {"rule": line[0].id})]
+        lead = self._rule("ad.other.keyword_lead")
+        if lead and lead[1].match(view.text, n_start, n_end):
+            return [self._span(text, whole, "ad.other.keyword_lead", lead[0].score, {"rule": lead[0].id})]
         script = self._rule("ad.other.script")
         if script:
             for sm in script[1].finditer(text, block.start, block.end):

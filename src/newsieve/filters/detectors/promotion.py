@@ -5,9 +5,11 @@ This detector removes nothing. It reads the page as a whole and leaves counts in
 ``page.promotion.*`` reasons (the weights and thresholds are named constants there):
 
 - ``title_query``, ``title_trade``: the title is a search query (`那里可以学习做蛋糕`, `X哪家好`) or
-  offers a trade (`资质转让`, `培训课程`, `许可证办理资料`);
+  offers a trade (`资质转让`, `培训课程`, `许可证办理资料`); ``title_stuffed``: the page's raw
+  ``<title>`` is keyword-stuffed (`A_B(C)_D_D`);
 - ``cta``, ``form``, ``self_intro``, ``offer``: distinct calls to action, sign-up form fields, a
   company introducing itself, terms of an offer (course hours, prices, easy money);
+- ``contact``: phone, QQ or WeChat numbers;
 - ``random_token``, ``collision``: scraped sentence salad (`ls6utgDbOeKZnI6L技术`, `实际。，着力`);
 - ``echo_lines``/``echo_share``: most lines of a list of short lines repeat the title's keyword
   (a search-keyword landing page assembled from other pages' titles);
@@ -24,7 +26,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..base import FilterConfig, Finding
-from ..normalize import merged_variants, normalized_view
+from ..normalize import merged_variants, normalize, normalized_view
 from ..rules import Rule, Rules
 from ..types import Block, Document
 from . import _ads
@@ -46,6 +48,12 @@ _PROSE = re.compile(r"[，。；]")
 (`汪勇` in 8 of 12 lines of a gne-test-pages article), but they are sentences, with `，` and `。`."""
 TITLE_MAX_CHARS = 40
 """Only the first this many characters of the title are searched for its keyword (speed)."""
+LOW_OVERLAP = 0.5
+"""``body_cjk`` is only counted (it costs a pass over the body) when the title shares less than this
+share of its character pairs with the body; else it is -1."""
+STUFFED_MIN_PARTS = 3
+"""A title of this many `_`/`|`/`-` segments with one repeated is keyword-stuffed (`A_B(C)_D_D`, issue 2)."""
+_TITLE_SEP = re.compile(r"\s*(?:_|\||｜|—|–|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _BARE_URL = re.compile(r"^\s*(?:https?://)?[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(?::\d+)?/\S*\s*$", re.IGNORECASE)
@@ -56,6 +64,15 @@ def _bigrams(text: str) -> set[str]:
     for run in _CJK_RUN.findall(text):
         out.update(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+def _stuffed(title: str) -> bool:
+    """A keyword-stuffed title (`A_B(C)_D_D`): three segments or more, one of them repeated. The
+    number of segments alone says nothing: a news portal's title chains tags, channel and site
+    (`标题|苹果|新品|新iPhone_电信_新浪科技_新浪网`, gne-test-pages sina/4)."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title)]
+    parts = [p for p in parts if p]
+    return len(parts) >= STUFFED_MIN_PARTS and len(set(parts)) < len(parts)
 
 
 def _url_keyword(url: str) -> bool:
@@ -75,8 +92,9 @@ class PromotionDetector:
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
+        own = rules.by_id_prefix("page.promotion.")
         self.rules: dict[str, tuple[Rule, re.Pattern[str]]] = {
-            r.id.removeprefix("page.promotion."): (r, r.pattern) for r in rules.by_id_prefix("page.promotion.")
+            r.id.removeprefix("page.promotion."): (r, r.pattern) for r in own
         }
 
     def _distinct(self, key: str, text: str) -> int:
@@ -86,24 +104,27 @@ class PromotionDetector:
         return len({m.group(0) for m in found[1].finditer(text)})
 
     def _count(self, key: str, text: str) -> int:
+        """1 when the rule hits the text, else 0 (the score only asks whether a signal is there)."""
         found = self.rules.get(key)
-        return 0 if found is None else sum(1 for _ in found[1].finditer(text))
+        return int(found is not None and found[1].search(text) is not None)
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
         body_blocks = [b for b in doc.blocks if b.kind not in ("title", "tail") and b.end > b.start]
         titles = [doc.title, doc.meta.get("raw_title", "")]
-        title_norm = " ".join(t for t in titles if t).lower()
+        title_norm = normalize(" ".join(t for t in titles if t), self.variants).text
         body = "\n".join(doc.text[b.start : b.end] for b in body_blocks)
         body_norm = "\n".join(view.text[view.from_original(b.start) : view.from_original(b.end)]
                               for b in body_blocks)
         sig = _ads.signals(doc, SIGNAL_KEY)
         sig["title_query"] = bool(title_norm) and self._count("title_query", title_norm) > 0
         sig["title_trade"] = bool(title_norm) and self._count("title_trade", title_norm) > 0
+        sig["title_stuffed"] = _stuffed(doc.meta.get("raw_title", "") or doc.title)
         sig["cta"] = self._distinct("cta", body_norm)
         sig["form"] = self._distinct("form", body_norm)
         sig["self_intro"] = self._count("self_intro", body_norm)
         sig["offer"] = self._distinct("offer", body_norm)
+        sig["contact"] = self._count("contact", body_norm)
         sig["random_token"] = self._count("random_token", body)
         sig["collision"] = self._count("collision", body)
         sig["echo_lines"], sig["echo_share"] = self._echo(doc, body_blocks)
@@ -112,11 +133,11 @@ class PromotionDetector:
             for b in doc.blocks
         )
         title_pairs = _bigrams(doc.title)
-        body_pairs = _bigrams(body)
-        sig["title_overlap"] = (
-            round(len(title_pairs & body_pairs) / len(title_pairs), 3) if title_pairs else 1.0
-        )
-        sig["body_cjk"] = len(_CJK.findall(body))
+        sig["title_pairs"] = len(title_pairs)
+        shared = sum(1 for pair in title_pairs if pair in body)
+        sig["title_overlap"] = round(shared / len(title_pairs), 3) if title_pairs else 1.0
+        # counted only where it can matter: a title sharing little with its body
+        sig["body_cjk"] = len(_CJK.findall(body)) if sig["title_overlap"] < LOW_OVERLAP else -1
         return []
 
     def _echo(self, doc: Document, blocks: list[Block]) -> tuple[int, float]:

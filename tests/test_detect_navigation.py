@@ -1,0 +1,68 @@
+"""Menu words, section labels and keyword leads left in page text (boilerplate.other.nav_word,
+boilerplate.other.column, ad.other.keyword_lead): what must go and what must stay.
+
+Lines written for these tests after the shapes of the Common Crawl sample (see tests/fixtures/README.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+from _ads_docs import doc_of, spans_of
+
+from newsieve.filters import FilterConfig, load_rules
+from newsieve.filters.detectors.boilerplate import BoilerplateDetector
+from newsieve.filters.detectors.other_ads import OtherAdDetector
+from newsieve.filters.types import Block, Document
+
+PARA = "市交通局今日发布通告，自下月起，城区主干道将实行错峰施工，市民出行请提前规划路线。"
+
+
+def _doc(*lines: str) -> Document:
+    blocks, pos = [], 0
+    for ln in lines:
+        blocks.append(Block(ln, pos, pos + len(ln)))
+        pos += len(ln) + 1
+    return Document(text="\n".join(lines), blocks=blocks, title="")
+
+
+def _boiler(*lines: str) -> list[tuple[str, str]]:
+    det = BoilerplateDetector(load_rules(), FilterConfig())
+    return [(s.reason, s.text.strip()) for s in det.detect(_doc(*lines))]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("word", [" 列表", "返回首页", "网站地图", "查看更多"])
+def test_nav_word_line(word: str) -> None:
+    assert ("boilerplate.other.nav_word", word.strip()) in _boiler(PARA, word, PARA)
+
+
+@pytest.mark.parametrize(
+    "line", ["查看更多详情，请返回首页。", "本次评选分类列表如下：一等奖三名。", "首页设计由学生完成"]
+)
+def test_nav_word_negative_in_a_sentence(line: str) -> None:
+    assert _boiler(PARA, line) == []
+
+
+def test_column_label_at_the_end_of_a_meta_line() -> None:
+    found = _boiler(PARA, "2022-05-18 15:12:24 栏目:分类作文")
+    assert found == [("boilerplate.other.column", "栏目:分类作文")]
+
+
+def test_column_negative_in_prose() -> None:
+    assert _boiler(PARA, "本栏目：主要刊登读者来信，欢迎投稿。") == []
+
+
+def _other(*lines: str) -> list[tuple[str, str]]:
+    doc = doc_of(*lines)
+    return [(s.reason, s.text) for s in spans_of(OtherAdDetector, doc) if s.label == "ad.other"]
+
+
+def test_keyword_lead_line() -> None:
+    line = "导读:五篇500字的初中作文-老师"
+    assert _other(PARA, line) == [("ad.other.keyword_lead", line)]
+
+
+@pytest.mark.parametrize(
+    "line", ["导读：近日，市政府召开常务会议，研究部署防汛工作。", "摘要：本文分析了城市交通拥堵的成因。"]
+)
+def test_keyword_lead_negative_a_sentence(line: str) -> None:
+    assert _other(PARA, line) == []
