@@ -76,7 +76,12 @@ def newsieve(*args: str, env: dict[str, str], **kw: Any) -> subprocess.Popen[byt
 
 def run_once(sites: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     proc = newsieve("run", "--sites", str(sites), "--once", env=env)
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError("newsieve run --once hung:\n" + err.decode("utf-8", "replace")[-5000:]) from None
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     assert result.returncode == 0, err.decode("utf-8", "replace")[-3000:]
     return result

@@ -198,3 +198,18 @@ def test_fixture_negatives_end_to_end() -> None:
     assert not [s for s in v.removed if s.label.startswith("boilerplate.")]
     for line in text.splitlines()[1:]:
         assert line in v.text, line
+
+
+def test_wechat_zaikan_prompt_is_removed_but_prose_about_it_stays() -> None:
+    from newsieve.filters import clean
+
+    page = (
+        "社区食堂让老人吃上热乎饭\n"
+        "七十六岁的张大爷说，现在每天走几步路就能吃上热乎饭，心里踏实。（高静）\n"
+        "?? 点击“在看”让更多人看到\n"
+    )
+    verdict = clean(page, content_type="text/plain")
+    assert "让更多人看到" not in verdict.text
+    assert any(s.reason == "boilerplate.wechat.follow" for s in verdict.removed)
+    prose = "社区活动\n志愿者说，大家点击在看的同时，更要走进社区亲身参与，让更多人看到身边的好人好事。\n"
+    assert "让更多人看到身边的好人好事" in clean(prose, content_type="text/plain").text

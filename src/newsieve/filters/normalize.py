@@ -118,14 +118,14 @@ class _Runs(Sequence[int]):
     Reads like the per-character tuple it replaces (``runs[i]``, ``len(runs)``).
     """
 
-    __slots__ = ("_last", "length", "linear", "origins", "starts")
+    __slots__ = ("lasts", "length", "linear", "origins", "starts")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
         self.origins: list[int] = []
         self.linear: list[bool] = []
         self.length = 0
-        self._last: list[int] = []  # highest original offset of each run, for from_original
+        self.lasts: list[int] = []  # highest original offset of each run, for from_original
 
     def add(self, count: int, origin: int, linear: bool) -> None:
         """Append ``count`` normalized positions starting at original ``origin``."""
@@ -135,7 +135,7 @@ class _Runs(Sequence[int]):
             k = len(self.starts) - 1
             if linear and self.linear[k] and self.origins[k] + self.length - self.starts[k] == origin:
                 self.length += count  # continues the last run
-                self._last[k] = origin + count - 1
+                self.lasts[k] = origin + count - 1
                 return
             if not linear and not self.linear[k] and self.origins[k] == origin:
                 self.length += count
@@ -143,7 +143,7 @@ class _Runs(Sequence[int]):
         self.starts.append(self.length)
         self.origins.append(origin)
         self.linear.append(linear)
-        self._last.append(origin + count - 1 if linear else origin)
+        self.lasts.append(origin + count - 1 if linear else origin)
         self.length += count
 
     def __len__(self) -> int:
@@ -163,7 +163,7 @@ class _Runs(Sequence[int]):
 
     def first_at_or_after(self, orig: int) -> int:
         """The first position whose original offset is ``>= orig`` (``len(self)`` if none)."""
-        k = bisect.bisect_left(self._last, orig)
+        k = bisect.bisect_left(self.lasts, orig)
         if k == len(self.starts):
             return self.length
         if self.linear[k]:
@@ -209,15 +209,31 @@ class NormalizedText:
             return start, end
         if start >= index.length:
             return self.original_length, self.original_length
-        o_start = index.at(start)
-        o_end = index.at(end - 1) + 1 if end > start else o_start
-        return o_start, o_end
+        # index.at(start), index.at(end - 1) + 1, inlined: detectors call this per hit and block
+        starts = index.starts
+        k = bisect.bisect_right(starts, start) - 1
+        o_start = index.origins[k] + start - starts[k] if index.linear[k] else index.origins[k]
+        if end <= start:
+            return o_start, o_start
+        last = end - 1
+        if not 0 <= last < index.length:
+            raise IndexError(last)
+        k = bisect.bisect_right(starts, last) - 1
+        o_last = index.origins[k] + last - starts[k] if index.linear[k] else index.origins[k]
+        return o_start, o_last + 1
 
     def from_original(self, pos: int) -> int:
         """The first normalized position whose original offset is ``>= pos``."""
-        if self.index is None:
+        index = self.index
+        if index is None:
             return min(pos, len(self.text))
-        return self.index.first_at_or_after(pos)
+        # index.first_at_or_after(pos), inlined
+        k = bisect.bisect_left(index.lasts, pos)
+        if k == len(index.starts):
+            return index.length
+        if index.linear[k]:
+            return index.starts[k] + max(0, pos - index.origins[k])
+        return index.starts[k]
 
 
 def _drop(text: str, index: _Runs | None, pattern: re.Pattern[str]) -> tuple[str, _Runs | None]:

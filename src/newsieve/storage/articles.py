@@ -67,6 +67,7 @@ local empty = '\\255\\255\\255\\255'
 local CHUNK = 4000 -- unpack() of more values overflows Lua's C stack
 
 local function hmget(key, fields)
+  if #fields <= CHUNK then return redis.call('HMGET', key, unpack(fields)) end
   local got = {}
   for c = 1, #fields, CHUNK do
     local part = redis.call('HMGET', key, unpack(fields, c, math.min(c + CHUNK - 1, #fields)))
@@ -125,21 +126,27 @@ local function published(cand)
   return sig, redis.call('HGET', prefix .. cand, 'canonical_url')
 end
 
+local function compare(cand, sig, canonical)
+  local other, other_canonical = published(cand)
+  if other and other_canonical and other_canonical ~= canonical then return similarity(sig, other) end
+  return nil
+end
+
 -- The id of a published article from another canonical URL that this one repeats, and how much.
 local function original_of(sig, list, canonical)
   local checked, limit = {}, most
   for _, b in ipairs(list) do
-    local cands = {fresh[b]}
-    for _, c in ipairs(indexed[b] or {}) do cands[#cands + 1] = c end
-    for _, cand in ipairs(cands) do
-      if not checked[cand] and limit > 0 then
-        checked[cand] = true
-        limit = limit - 1
-        local other, other_canonical = published(cand)
-        if other and other_canonical and other_canonical ~= canonical then
-          local sim = similarity(sig, other)
-          if sim then return cand, string.format('%.3f', sim) end
-        end
+    local cand, older = fresh[b], indexed[b] -- most buckets have neither
+    if cand and not checked[cand] and limit > 0 then
+      checked[cand], limit = true, limit - 1
+      local sim = compare(cand, sig, canonical)
+      if sim then return cand, string.format('%.3f', sim) end
+    end
+    for _, c in ipairs(older or {}) do
+      if not checked[c] and limit > 0 then
+        checked[c], limit = true, limit - 1
+        local sim = compare(c, sig, canonical)
+        if sim then return c, string.format('%.3f', sim) end
       end
     end
   end
