@@ -1,9 +1,11 @@
-"""``newsieve run --sites sites.toml [--once]``: the crawler daemon (crawl + in-process filter worker).
+"""``newsieve run --sites sites.toml [--once]``: the crawler daemon (crawl + its own filter worker).
 
-Runs on the embedded Redis unless ``REDIS_URL`` names one. Without ``--once`` it runs until
-SIGTERM/SIGINT, recrawling list pages on schedule; with ``--once`` it exits 0 when the frontier
-is empty and every raw page is filtered. The first signal drains (exit 0), a second one exits
-at once (130). Logs are JSON lines unless stderr is a terminal, where progress is shown.
+Runs on the embedded Redis unless ``REDIS_URL`` names one. The filter worker is a child
+process of the daemon (``--no-filter-worker``: run ``newsieve filter-worker``s instead).
+Without ``--once`` it runs until SIGTERM/SIGINT, recrawling list pages on schedule; with
+``--once`` it exits 0 when the frontier is empty and every raw page is filtered. The first
+signal drains (exit 0), a second one exits at once (130). Logs are JSON lines unless stderr
+is a terminal, where progress is shown.
 """
 
 from __future__ import annotations

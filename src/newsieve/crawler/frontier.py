@@ -36,13 +36,16 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
 from scrapy import Request
 from scrapy import signals as scrapy_signals
 from scrapy.utils.request import request_from_dict
 from scrapy_redis import picklecompat
 from twisted.internet import task
 
+from newsieve.exceptions import StorageError
 from newsieve.storage import StorageConfig, open_storage
+from newsieve.storage.errors import retrying
 from newsieve.storage.urls import canonical_url, url_hash
 
 from . import signals
@@ -252,7 +255,11 @@ class LeaseScheduler:
     def has_pending_requests(self) -> bool:
         if self.draining:
             return False
-        counts = frontier_counts(self.storage, self.crawl)
+        try:
+            counts = frontier_counts(self.storage, self.crawl)
+        except (StorageError, RedisError) as exc:
+            logger.warning("frontier unreachable (%s): waiting", exc)
+            return True  # do not let the crawl end because Redis blinked
         return bool(counts["queued"] or counts["inflight"] > len(self._leases))
 
     def __len__(self) -> int:
@@ -271,7 +278,8 @@ class LeaseScheduler:
             self._leases.pop(parent_member, None)
             mark = seen_ttl_ms(request.meta, self.seen_ttl)
         k = self.storage.keys
-        added = self._enqueue(
+        added = self._run(
+            self._enqueue,
             keys=[
                 self.queue_key,
                 self.inflight_key,
@@ -312,14 +320,22 @@ class LeaseScheduler:
     def next_request(self) -> Request | None:
         if self.draining:
             return None
+        try:
+            return self._next_request()
+        except StorageError as exc:
+            logger.warning("frontier unreachable (%s): no request this round", exc)
+            return None
+
+    def _next_request(self) -> Request | None:
         now = time.monotonic()
         if now - self._last_requeue >= REQUEUE_EVERY:
             self._last_requeue = now
-            n = int(self._requeue(keys=[self.inflight_key, self.queue_key], args=[100, -REQUEUED_PRIORITY]))
+            keys = [self.inflight_key, self.queue_key]
+            n = int(self._run(self._requeue, keys=keys, args=[100, -REQUEUED_PRIORITY]))
             if n:
                 self._inc("frontier/requeued", n)
                 logger.info("requeued %d requests whose lease expired (a crawler died)", n)
-        member = self._pop(keys=[self.queue_key, self.inflight_key], args=[self.lease_ms])
+        member = self._run(self._pop, keys=[self.queue_key, self.inflight_key], args=[self.lease_ms])
         if member is None:
             return None
         request = self._decode(member)
@@ -340,7 +356,8 @@ class LeaseScheduler:
             self._known.pop(hashed, None)  # a failure: rediscoverable at once
         seen = self.storage.keys.seen(hashed)
         keys = [self.inflight_key, self.pending_key, seen, self.queue_key, self.run_key]
-        self._ack(keys=keys, args=[member, hashed, int(mark_ms), 1 if listing and self.run_id else 0])
+        in_run = 1 if listing and self.run_id else 0
+        self._run(self._ack, keys=keys, args=[member, hashed, int(mark_ms), in_run])
         self._inc("frontier/acked")
 
     def drain(self) -> None:
@@ -354,11 +371,15 @@ class LeaseScheduler:
         if not members:
             return 0
         keys = [self.inflight_key, self.queue_key]
-        return int(self._release(keys=keys, args=[-REQUEUED_PRIORITY, *members]))
+        return int(self._run(self._release, keys=keys, args=[-REQUEUED_PRIORITY, *members]))
 
     def _renew_leases(self) -> None:
-        if self._leases:
-            self._renew(keys=[self.inflight_key], args=[self.lease_ms, *self._leases])
+        if not self._leases:
+            return
+        try:
+            self._run(self._renew, keys=[self.inflight_key], args=[self.lease_ms, *self._leases])
+        except StorageError as exc:  # keep the loop alive: the next round may reach Redis
+            logger.warning("could not renew leases: %s", exc)
 
     def _spider_idle(self, spider: Spider) -> None:
         # Leases acked by a request the engine dropped would keep the crawl waiting: none here,
@@ -373,6 +394,11 @@ class LeaseScheduler:
 
     def _decode(self, member: bytes) -> Request:
         return request_from_dict(picklecompat.loads(member), spider=self.spider)
+
+    def _run(self, script: Any, *, keys: list[Any], args: list[Any]) -> Any:
+        """Run a Lua script, retrying connection errors like the storage layer does (every
+        script here is safe to repeat: a repeated pop leaves a lease that expires)."""
+        return retrying(self.storage.config.retry_seconds, lambda: script(keys=keys, args=args), "frontier")
 
     def _inc(self, key: str, n: int = 1) -> None:
         if self.stats is not None:

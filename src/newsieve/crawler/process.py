@@ -55,7 +55,8 @@ class RunOptions:
     crawl: str = "default"
     """Name of the shared frontier: crawlers with the same name share one crawl."""
     filter_worker: bool = True
-    """Run a filter worker in this process (``False``: separate ``newsieve filter-worker``s)."""
+    """Run a filter worker beside the crawl, as a child process of this one (``False``: run
+    separate ``newsieve filter-worker`` processes instead)."""
     worker_name: str | None = None
     log_level: str = "INFO"
     extra_settings: dict[str, Any] = field(default_factory=dict)

@@ -174,9 +174,10 @@ def walk(body: LexborNode, url: str | None) -> Tree:
     tree.end = end
     kept: list[Unit] = []
     for unit in units:
-        unit.text = squash("".join(unit.pieces))
-        if unit.text:
-            unit.chars = nonspace(unit.text)
+        text = unit.text = squash("".join(unit.pieces))
+        if text:
+            # == nonspace(text): squash leaves no newline, tab or no-break space, only single spaces
+            unit.chars = len(text) - text.count(" ")
             unit.link_chars = min(unit.link_chars, unit.chars)
             kept.append(unit)
     tree.units = kept

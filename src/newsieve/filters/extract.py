@@ -33,7 +33,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import choose_main, link_lists, nonspace, prune, walk
+from ._tree import choose_main, link_lists, prune, walk
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text"]
@@ -182,7 +182,8 @@ def extract_html(html: str, *, url: str | None = None) -> Document:
 
 
 def _main_chars(doc: Document) -> int:
-    return sum(nonspace(b.text) for b in doc.blocks if b.kind != "title" and b.kind != "tail")
+    # nonspace() of each block: its text is a unit's, squashed, so only single spaces are space
+    return sum(len(b.text) - b.text.count(" ") for b in doc.blocks if b.kind != "title" and b.kind != "tail")
 
 
 def _extract(html: str, url: str | None, *, by_class: bool) -> Document:

@@ -109,6 +109,9 @@ class RouteResult:
 def decode(fields: dict[bytes, bytes]) -> dict[str, Any]:
     """The ``Message.data`` of a stream entry's fields."""
     raw = fields.get(b"data")
+    if raw and len(fields) == 1:  # an article message: its JSON is all there is
+        only: dict[str, Any] = loads(raw)
+        return only
     data: dict[str, Any] = loads(raw) if raw else {}
     for key, value in fields.items():
         if key == b"data":

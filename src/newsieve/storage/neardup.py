@@ -103,6 +103,11 @@ def band_keys(sigs: Sequence[bytes]) -> list[bytes]:
             key = (key ^ values[:, :, r].astype(np.uint64)) * _FOLD
             key ^= key >> np.uint64(29)
     packed = key.astype("<u8")
+    if not empty.any():  # the usual case: slices of one buffer, no numpy call per signature
+        flat, width = packed.tobytes(), 8 * BANDS
+        for j, i in enumerate(live):
+            out[i] = flat[j * width : (j + 1) * width]
+        return out
     for j, i in enumerate(live):
         out[i] = packed[j][~empty[j]].tobytes()
     return out

@@ -291,10 +291,7 @@ class Consumer:
         reply = self._call(read, "XREADGROUP")
         out: list[Message] = []
         for _stream, entries in reply or []:
-            for entry_id, fields in entries:
-                if fields is None:
-                    continue
-                out.append(Message(self, _s(entry_id), decode(fields), 1))
+            out += (Message(self, _s(i), decode(f), 1) for i, f in entries if f is not None)
         return out
 
     def _reclaim(self) -> list[Message]:
