@@ -70,3 +70,16 @@ def test_filters_import_without_services() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_parser_loads_no_crawler_or_server() -> None:
+    """Every command starts fast: building the parser imports no Scrapy, Redis client or web server."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import newsieve.cli as c; c.build_parser(); "
+        "bad = [m for m in ('scrapy', 'redis', 'fastapi', 'uvicorn', 'httpx') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

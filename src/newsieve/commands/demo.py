@@ -12,14 +12,12 @@ import argparse
 import dataclasses
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsieve.crawler.logs import setup_logging
-from newsieve.crawler.process import RunOptions, run_crawl
-from newsieve.crawler.sites import parse_sites
-from newsieve.demo import DemoServer, DemoSite
 from newsieve.settings import load_settings
-from newsieve.storage import Storage, open_storage
+
+if TYPE_CHECKING:
+    from newsieve.storage import Storage
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,6 +35,12 @@ def _clear(storage: Storage) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsieve.crawler.logs import setup_logging
+    from newsieve.crawler.process import RunOptions, run_crawl
+    from newsieve.crawler.sites import parse_sites
+    from newsieve.demo import DemoServer, DemoSite
+    from newsieve.storage import open_storage
+
     settings = load_settings()
     storage_config = dataclasses.replace(settings.storage_config(), key_prefix=settings.key_prefix + "demo:")
     setup_logging("CRITICAL")  # the demo's failures are on purpose; the summary counts them

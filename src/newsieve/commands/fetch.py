@@ -13,7 +13,6 @@ import json
 import sys
 
 from newsieve.commands.clean import _print_text
-from newsieve.crawler import fetch
 from newsieve.filters import Sieve
 from newsieve.settings import load_settings
 
@@ -35,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsieve.crawler import fetch
+
     settings = load_settings()
     config = settings.fetch_config()
     if args.allow_private:

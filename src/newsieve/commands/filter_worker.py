@@ -14,11 +14,8 @@ import signal
 import sys
 from typing import Any
 
-from newsieve.crawler.logs import setup_logging
-from newsieve.crawler.worker import FilterWorker
 from newsieve.filters import Sieve
 from newsieve.settings import load_settings
-from newsieve.storage import open_storage
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,6 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsieve.crawler.logs import setup_logging
+    from newsieve.crawler.worker import FilterWorker
+    from newsieve.storage import open_storage
+
     settings = load_settings()
     json_logs = setup_logging(args.log_level)
     storage = open_storage(settings.storage_config())

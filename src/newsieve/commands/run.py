@@ -16,9 +16,6 @@ import json
 import sys
 from typing import Any
 
-from newsieve.crawler.logs import setup_logging
-from newsieve.crawler.process import RunOptions, run_crawl
-from newsieve.crawler.sites import load_sites
 from newsieve.settings import load_settings
 
 
@@ -41,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsieve.crawler.logs import setup_logging
+    from newsieve.crawler.process import RunOptions, run_crawl
+    from newsieve.crawler.sites import load_sites
+
     settings = load_settings()
     sites = load_sites(args.sites)
     crawler = settings.crawler_config()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsieve.crawler.frontier import frontier_counts
-from newsieve.crawler.worker import GROUP, raw_backlog
 from newsieve.settings import load_settings
-from newsieve.storage import Storage, open_storage
+
+if TYPE_CHECKING:
+    from newsieve.storage import Storage
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def collect(storage: Storage, crawl: str) -> dict[str, Any]:
+    from newsieve.crawler.frontier import frontier_counts
+    from newsieve.crawler.worker import GROUP, raw_backlog
+
     sites: dict[str, dict[str, int]] = {}
     pattern = storage.keys.crawl_stats("*")
     prefix = storage.keys.crawl_stats("")
@@ -45,6 +48,8 @@ def collect(storage: Storage, crawl: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsieve.storage import open_storage
+
     settings = load_settings()
     with open_storage(settings.storage_config()) as storage:
         info = collect(storage, args.crawl)

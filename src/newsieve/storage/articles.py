@@ -2,23 +2,31 @@
 
 An article's id is ``sha256(canonical URL + "\\n" + content hash)`` (32 hex characters), so
 one page with one content has one id whoever publishes it, and consumers can be
-idempotent on it. The script ``PUBLISH`` decides and writes in one step on the server:
+idempotent on it. The script ``PUBLISH`` decides and writes in one step on the server, for a
+batch of articles in order (``Storage.route_many`` sends one call per chunk of drafts):
 
 - the id was seen before: nothing is written (``duplicate``; a repost seen before answers
   ``near_duplicate`` again);
-- an article published from ANOTHER canonical URL shares an LSH band with this one and
-  its signature says they are similar enough: not published; the article is recorded with
-  ``near_dup_of`` and appended to the original's ``reposted_by`` list (``near_duplicate``);
+- an article published from ANOTHER canonical URL (before, or earlier in the batch) shares an
+  LSH bucket with this one and its signature says they are similar enough: not published; the
+  article is recorded with ``near_dup_of`` and appended to the original's ``reposted_by``
+  list (``near_duplicate``);
 - else it is XADDed (the version, 1 + earlier contents of the same canonical URL, is
-  spliced into the JSON), and its record and band values are stored (``published``).
+  spliced into the JSON), and its record, buckets and signature are stored (``published``).
 
-Band values live in one hash per time window (``near_dup_window_seconds``); a lookup reads
-the current and the previous window, so reposts are caught for one to two windows after
-the original, and the index's memory is bounded. Article records, version counters and
-repost lists expire after ``dedup_ttl_seconds``: a page seen again after that is new.
+The LSH index is one hash per time window (``near_dup_window_seconds``): bucket (8 bytes, see
+``neardup.band_keys``) -> article id, and article id -> signature. The script looks up every
+bucket of the batch in one HMGET per window (the current and the previous one, so reposts are
+caught for one to two windows after the original) and writes the batch's in one HSET; the
+index's memory is bounded by the window. Article records (``stream_id``, ``version``,
+``canonical_url``, ``url``), version counters and repost lists expire after
+``dedup_ttl_seconds``: a page seen again after that is new.
 
-The script reads and writes the record of a candidate original and its ``reposts`` list,
-whose names it builds from ``ARGV[9]``: like rq's, it assumes a single Redis, not a cluster.
+Server cost: every field of the index read or written is a hash operation, so the bands are
+few (``neardup.BANDS``); the per-article commands are one record HMGET, HINCRBY, XADD, HSET
+and two EXPIREs. The script reads the record of a candidate original and writes its
+``reposts`` list, whose names it builds from ``ARGV[4]``: like rq's, it assumes a single
+Redis, not a cluster.
 """
 
 from __future__ import annotations

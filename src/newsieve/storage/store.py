@@ -99,7 +99,8 @@ class Storage:
         *,
         original: dict[str, Any] | None = None,
     ) -> list[RouteResult]:
-        """``route`` for a batch of ``(verdict, url, site, raw_id)``, publishing in one round trip."""
+        """``route`` for a batch of ``(verdict, url, site, raw_id)``: the articles to publish go in
+        ``PUBLISH`` calls of ``_PUBLISH_CHUNK``, two in flight (see ``_publish_chunks``)."""
         batch = list(items)
         for verdict, *_ in batch:  # refuse the batch before writing any of it
             if verdict.action not in ("publish", "review", "reject"):
