@@ -1,9 +1,9 @@
-"""Scratch check of the ad detectors under dodges the dev set does not have (not an official eval).
+"""Ad recall under dodges the dev set does not have: evasion robustness of the ad detectors.
 
 Takes the spamrepost-dev pages with an injected ad.medical line, rewrites the ad with a dodge
 (traditional, full-width, spaced, dotted, zero-width, homophone) and a placement (own line, glued
 to the front / end of the next paragraph, mid-paragraph), and reports ad recall and paragraph
-recall per variant. Run: .venv/bin/python bench/_scratch_ads.py
+recall per variant. Run: .venv/bin/python bench/eval_dodges.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import opencc
 
 from newsieve.filters import Sieve
 
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "spamrepost-dev"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import shared_dir  # noqa: E402
+
+DEV = shared_dir() / "spamrepost-dev"
 T2 = opencc.OpenCC("s2t")
 HOMO = {"白癜风": "白颠风", "牛皮癣": "牛皮鲜", "癫痫": "颠痫", "男科": "男科", "妇科": "妇科"}
 
