@@ -51,7 +51,8 @@ Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``re
       Near-duplicates are looked for among the articles of the last one to two
       ``near_dup_window_seconds``; article records expire after ``dedup_ttl_seconds``.
     - ``route_many([(verdict, url, site, raw_id), ...]) -> list[RouteResult]``: the same for a
-      batch, publishing in one pipelined round trip (what a busy filter worker should call).
+      batch, one script call per chunk of 50 articles with two chunks in flight, resumed from the
+      first unanswered chunk after a dropped connection (what a busy filter worker should call).
     - ``consumer(stream, group, name, *, block_ms=None, count=None, follow=True) -> Consumer``:
       iterate ``Message`` objects (``.id``, ``.stream``, ``.data``, ``.deliveries``,
       ``.ack(pipeline=None)``, ``.fail(error)``). A new group starts at the beginning of the

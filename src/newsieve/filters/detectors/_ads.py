@@ -115,9 +115,14 @@ def block_at(doc: Document, pos: int) -> int | None:
     return None
 
 
+def strip_urls(text: str) -> str:
+    """``URL.sub("", text)``, skipped when the text holds no ``_URL_HINT`` (no URL can match)."""
+    return URL.sub("", text) if _URL_HINT.search(text) is not None else text
+
+
 def is_leftover(text: str) -> bool:
     """True when ``text`` holds nothing a reader would call text (only punctuation, space, digits)."""
-    stripped = URL.sub("", text)
+    stripped = strip_urls(text)
     return _LEFTOVER.match(stripped) is not None or (not _CJK.search(stripped) and len(stripped.strip()) <= 3)
 
 

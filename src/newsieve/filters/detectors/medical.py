@@ -302,7 +302,7 @@ class MedicalAdDetector:
         primary = [h for h in hits if h.reason in _PRIMARY]
         spans: list[Span] = []
         missed = 0
-        blen = len(_ads.URL.sub("", text[block.start : block.end]).strip())
+        blen = len(_ads.strip_urls(text[block.start : block.end]).strip())
         is_link_block = bool(block.links) and block.link_chars >= LINK_SHARE * max(1, block.end - block.start)
 
         for hit in primary:
