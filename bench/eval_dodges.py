@@ -18,7 +18,7 @@ import opencc
 from newsieve.filters import Sieve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import shared_dir  # noqa: E402
+from _data import shared_dir
 
 DEV = shared_dir() / "spamrepost-dev"
 T2 = opencc.OpenCC("s2t")
