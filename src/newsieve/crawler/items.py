@@ -10,23 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from newsieve.storage import RawPage
+
 __all__ = ["Outcome", "PageItem"]
 
 
 @dataclass(slots=True)
 class PageItem:
-    """An article page as fetched: bytes and the header charset (the filters decode)."""
+    """An article page as fetched (bytes and the header charset: the filters decode), with the
+    frontier lease the last pipeline acks once the page is on ``raw``."""
 
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str]
-    content_type: str
-    charset: str | None
-    body: bytes
-    site: str
+    page: RawPage
     lease: tuple[bytes, str] | None = None
     mark_ms: int = 0
+
+    @property
+    def site(self) -> str:
+        return self.page.site
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from newsieve.storage import RawPage, StorageConfig, open_storage
+from newsieve.storage import StorageConfig, open_storage
 
 from . import signals
 from .items import Outcome, PageItem
@@ -45,19 +45,7 @@ class RawPublishPipeline:
     def process_item(self, item: Any, spider: object = None) -> Any:
         if isinstance(item, PageItem):
             pipe = self.storage.redis.pipeline(transaction=False)  # the page and its counters: one trip
-            self.storage.publish_raw(
-                RawPage(
-                    url=item.url,
-                    final_url=item.final_url,
-                    status=item.status,
-                    headers=item.headers,
-                    content_type=item.content_type,
-                    charset=item.charset,
-                    body=item.body,
-                    site=item.site,
-                ),
-                pipeline=pipe,
-            )
+            self.storage.publish_raw(item.page, pipeline=pipe)
             self._count(item.site, "fetched", "published_raw", pipe=pipe)
             pipe.execute()
             if self.stats is not None:
@@ -99,5 +87,5 @@ class LeaseAckPipeline:
             )
             item.lease = None
         if isinstance(item, PageItem):
-            item.body = b""  # the page is on raw now; do not keep it alive in logs or signals
+            item.page.body = b""  # the page is on raw now; do not keep it alive in logs or signals
         return item

@@ -29,6 +29,8 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.internet import task
 from twisted.python.failure import Failure
 
+from newsieve.storage import RawPage
+
 from . import signals
 from .fetch import parse_content_type
 from .frontier import LEASE_META, seen_ttl_ms
@@ -176,14 +178,16 @@ class NewsSpider(scrapy.Spider):
                 headers[name] = value.decode("latin-1")
         original = response.request.meta.get("redirect_urls", [response.url])[0] if response.request else None
         yield PageItem(
-            url=original or response.url,
-            final_url=response.url,
-            status=response.status,
-            headers=headers,
-            content_type=media or "text/html",
-            charset=charset,
-            body=body,
-            site=site.name,
+            RawPage(
+                url=original or response.url,
+                final_url=response.url,
+                status=response.status,
+                headers=headers,
+                content_type=media or "text/html",
+                charset=charset,
+                body=body,
+                site=site.name,
+            ),
             lease=response.meta.get(LEASE_META),
             mark_ms=seen_ttl_ms(response.meta, self.seen_ttl),
         )
