@@ -121,3 +121,10 @@ class DecisionRequest(BaseModel):
 class ReopenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     expected_version: int = Field(ge=0, le=2**53)
+
+
+class ReportRequest(BaseModel):
+    """Why a moderator reports a published article (it goes to the review queue)."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=4000)

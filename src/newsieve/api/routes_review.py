@@ -1,4 +1,5 @@
-"""The review queue: list, get, claim, decide, reopen, history; and the articles tail.
+"""The review queue: list, get, claim, decide, reopen, history, report (a published article);
+and the articles tail.
 
 Every review endpoint needs a ``moderator`` token (``reopen``: ``admin``); the moderator's
 name (never the token) is what storage writes into the item and the audit stream. Storage
@@ -20,7 +21,7 @@ from newsieve.storage import REVIEW_STATES
 
 from .auth import Principal, require
 from .feedback import update_site_rules
-from .models import ClaimRequest, DecisionRequest, ReopenRequest
+from .models import ClaimRequest, DecisionRequest, ReopenRequest, ReportRequest
 
 __all__ = ["build_articles_router", "build_review_router", "to_jsonable"]
 
@@ -28,6 +29,9 @@ log = logging.getLogger("newsieve.api")
 
 ITEM_ID = r"^[0-9]{1,19}$"
 ItemId = Annotated[str, Path(pattern=ITEM_ID, description="A review item id (decimal).")]
+ArticleId = Annotated[
+    str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$", description="An article id (`id` of its message).")
+]
 
 
 def _stream_id(value: str | None) -> str | None:
@@ -142,6 +146,23 @@ def build_review_router() -> APIRouter:
     ) -> dict[str, Any]:
         item = await run_in_threadpool(
             lambda: storage(request).review.reopen(item_id, who.name, expected_version=body.expected_version)
+        )
+        return to_jsonable(item)
+
+    @router.post(
+        "/articles/{article_id}/report",
+        summary="Report a published article: it goes to the review queue (origin `published`)",
+        responses={404: {"description": "No published article with this id"}},
+    )
+    async def report(
+        article_id: ArticleId,
+        request: Request,
+        body: Annotated[ReportRequest | None, Body()] = None,
+        who: Principal = moderator,
+    ) -> dict[str, Any]:
+        note = (body.note if body else "") or None
+        item = await run_in_threadpool(
+            lambda: storage(request).review.report(article_id, who.name, note=note)
         )
         return to_jsonable(item)
 

@@ -31,6 +31,7 @@ _REVIEW_INDEX = "{prefix}review:index:{state}"  # zset of item ids by creation t
 _REVIEW_SITE_INDEX = "{prefix}review:index:{state}:site:{site}"  # same, per site
 _REVIEW_LEASES = "{prefix}review:leases"  # zset item id -> lease end (unix seconds)
 _REVIEW_SEQ = "{prefix}review:seq"  # counter for item ids
+_REVIEW_REPORTED = "{prefix}review:reported:{id}"  # string: the latest review item reporting article id
 _SITE_ALLOW = "{prefix}siterules:{site}:allow"  # set of texts kept on that site
 _SITE_DENY = "{prefix}siterules:{site}:deny"  # hash text -> label removed on that site
 _EMBEDDED_MARK = "{prefix}meta"  # hash: first_seen, schema
@@ -116,6 +117,9 @@ class Keys:
     @property
     def review_seq(self) -> str:
         return _REVIEW_SEQ.format(prefix=self.prefix)
+
+    def review_reported(self, article_id: str) -> str:
+        return _REVIEW_REPORTED.format(prefix=self.prefix, id=article_id)
 
     def site_allow(self, site: str) -> str:
         return _SITE_ALLOW.format(prefix=self.prefix, site=site)

@@ -20,6 +20,12 @@ States::
   (``history``): who, when, from which state to which, and what (decision, edits, note).
 - Edits that overturn a detector (keep a removed span, remove what no detector caught,
   relabel a span) are appended to ``feedback`` as labeled examples.
+- ``report`` puts an article the filters PUBLISHED back in the queue (``origin`` ``published``,
+  ``article_id`` set; one open item per article). ``reject`` of such an item records a
+  page-level example (``label`` ``page.reject``, ``overturn`` ``published_rejected``) on
+  ``feedback``, writes the verdict to ``rejected`` and appends a retraction to ``articles``
+  (the article's message with ``"retracted": true``: consumers idempotent on ``id`` drop it);
+  ``approve`` only closes it (it is published already); ``edit`` is refused.
 
 Item ids are decimal strings from a counter; lists are ordered by id (``after`` pages).
 """
@@ -54,6 +60,9 @@ DECISIONS: dict[str, str] = {"approve": "approved", "reject": "rejected", "edit"
 Decision = Literal["approve", "reject", "edit"]
 MANUAL_REASON = "review.manual"  # reason id of a span a moderator removed by hand
 MANUAL_DETECTOR = "review@1"
+ORIGINS: tuple[str, ...] = ("filter", "published")  # how an item entered the queue: submit, report
+PAGE_REJECT_LABEL = "page.reject"
+PUBLISHED_REJECTED = "published_rejected"
 
 
 @dataclass(slots=True)
@@ -76,6 +85,9 @@ class ReviewItem:
     note: str | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)
     article_id: str | None = None
+    origin: str = "filter"
+    """``filter``: a verdict the filters were unsure of; ``published``: a published article
+    a moderator reported (``article_id`` is then the article's id)."""
 
     @property
     def lease_live(self) -> bool:
@@ -100,6 +112,7 @@ class ReviewItem:
             "note": self.note,
             "edits": self.edits,
             "article_id": self.article_id,
+            "origin": self.origin,
         }
 
     def to_hash(self) -> dict[Any, Any]:
@@ -138,6 +151,7 @@ class ReviewItem:
             note=opt("note"),
             edits=loads(h["edits"]) if h.get("edits") else [],
             article_id=opt("article_id"),
+            origin=opt("origin") or "filter",
         )
 
 
@@ -268,6 +282,65 @@ class ReviewStore:
         result: ReviewItem = self._retry(run, "submit")
         return result
 
+    def report(self, article_id: str, moderator: str, *, note: str | None = None) -> ReviewItem:
+        """Put the published article ``article_id`` in the queue as a pending item of origin
+        ``published`` (audited as ``report``). While an item for it is open (not decided), that
+        item is returned and nothing is written. ``NotFound`` for an id that is not a published
+        article (unknown, forgotten, or a near-duplicate that was never published); ``Conflict``
+        when its message was trimmed from ``articles`` (nothing left to review)."""
+        found = self._retry(lambda: articles.load_article(self.redis, self.keys, article_id), "report")
+        if found is None or "stream_id" not in found:
+            raise NotFound(f"no published article {article_id}")
+        if not isinstance(found.get("verdict"), dict):
+            raise Conflict(f"article {article_id} was trimmed from the articles stream")
+        message = {k: v for k, v in found.items() if k not in ("reposted_by", "deliveries")}
+        reported = self.keys.review_reported(article_id)
+
+        def run() -> ReviewItem:
+            with self.redis.pipeline(transaction=True) as pipe:
+                while True:
+                    try:
+                        pipe.watch(reported)
+                        open_id: Any = pipe.get(reported)
+                        if open_id is not None:
+                            raw = pipe.hgetall(self.keys.review_item(open_id.decode()))
+                            if raw:
+                                existing = ReviewItem.from_hash(raw)
+                                if existing.state not in DECIDED:
+                                    pipe.reset()
+                                    return existing
+                        item_id = str(self.redis.incr(self.keys.review_seq))
+                        now = time.time()
+                        item = ReviewItem(
+                            id=item_id, state="pending", version=1, url=str(message.get("url") or ""),
+                            site=str(message.get("site") or ""), verdict=message["verdict"],
+                            original={"article": {k: v for k, v in message.items() if k != "verdict"},
+                                      "report": {"moderator": moderator, "note": note, "at": now}},
+                            raw_id=message.get("raw_id") or None, created_at=now, updated_at=now,
+                            article_id=article_id, origin="published",
+                        )  # fmt: skip
+                        pipe.multi()
+                        pipe.set(reported, item_id)
+                        pipe.hset(self.keys.review_item(item_id), mapping=item.to_hash())
+                        self._index(pipe, item, None, "pending")
+                        what = {"article_id": article_id, "origin": "published", "note": note}
+                        self._audit(pipe, item, "report", None, "pending", moderator, now, what)
+                        pipe.xadd(
+                            self.keys.review,
+                            {"data": encode({"item_id": item_id, "url": item.url, "site": item.site,
+                                             "origin": "published", "article_id": article_id,
+                                             "spam_score": item.verdict.get("spam_score"),
+                                             "created_at": now})},
+                            **self._trim(),
+                        )  # fmt: skip
+                        pipe.execute()
+                        return item
+                    except rexc.WatchError:
+                        continue  # a concurrent report: read again (it returns that one's item)
+
+        result: ReviewItem = self._retry(run, "report")
+        return result
+
     def claim(self, item_id: str, moderator: str, *, lease_seconds: float | None = None) -> ReviewItem:
         """Take (or renew) the lease on a pending or claimed item. ``LeaseHeld`` when another
         moderator's lease is live; ``Conflict`` when the item is decided."""
@@ -327,6 +400,8 @@ class ReviewStore:
         def check(item: ReviewItem) -> None:
             if item.state in DECIDED:
                 raise Conflict(f"review item {item.id} is already {item.state}")
+            if item.origin == "published" and edits:
+                raise InputError(f"review item {item.id} is a reported article: approve or reject it")
             if item.lease_live and item.claimed_by != moderator:
                 raise LeaseHeld(f"review item {item.id} is claimed by {item.claimed_by}")
 
@@ -334,8 +409,11 @@ class ReviewStore:
             verdict = Verdict.from_dict(item.verdict)
             final, overturned = apply_edits(verdict, edits) if edits else (verdict, [])
             review = {"item_id": item.id, "moderator": moderator, "decision": decision, "note": note}
-            article_id = None
-            if decision in ("approve", "edit"):
+            article_id = item.article_id if item.origin == "published" else None
+            if item.origin == "published":
+                if decision == "reject":
+                    overturned.append(self._retract(item, pipe, final, review, now))
+            elif decision in ("approve", "edit"):
                 d = articles.draft(
                     final, url=item.url, site=item.site, raw_id=item.raw_id, source="review", review=review,
                     near_dup=self.config.near_dup,
@@ -402,6 +480,26 @@ class ReviewStore:
             except NotFound:
                 self.redis.zrem(self.keys.review_leases, item_id)
         return n
+
+    def _retract(
+        self, item: ReviewItem, pipe: Any, verdict: Verdict, review: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        """Queue a reported article's rejection on ``pipe``: the verdict to ``rejected``, its
+        retraction to ``articles``. Returns the page-level labeled example (``decide`` adds the
+        common fields and appends it to ``feedback``)."""
+        article = dict((item.original or {}).get("article") or {})
+        rejected = {"url": item.url, "site": item.site, "raw_id": item.raw_id, "source": "review",
+                    "article_id": item.article_id, "origin": item.origin, "review": review,
+                    "verdict": verdict.to_dict()}  # fmt: skip
+        pipe.xadd(self.keys.rejected, {"data": encode(rejected)}, **self._trim())
+        article.pop("stream_id", None)
+        retraction = {**article, "id": item.article_id, "verdict": item.verdict, "source": "review",
+                      "review": review, "retracted": True, "retracted_at": now}  # fmt: skip
+        pipe.xadd(self.keys.articles, {"data": encode(retraction)}, **self._trim())
+        return {"text": verdict.text, "title": verdict.title, "label": PAGE_REJECT_LABEL,
+                "reason": "review.report", "decision": "reject", "kind": "page",
+                "overturn": PUBLISHED_REJECTED, "detector": "", "start": 0, "end": len(verdict.original_text),
+                "article_id": item.article_id, "note": review.get("note")}  # fmt: skip
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, item_id: str) -> ReviewItem:
