@@ -225,6 +225,12 @@ class Consumer:
 
     # -- iteration -------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Message]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Message]]:
+        """The messages batch by batch as they are read (reclaimed ones first), for consumers
+        that store and ack a whole batch at once (``ack_many``)."""
         while not self._closed:
             batch = self._reclaim()
             if not batch:
@@ -233,7 +239,7 @@ class Consumer:
                 if not self.follow:
                     return
                 continue
-            yield from batch
+            yield batch
 
     def close(self) -> None:
         self._closed = True
