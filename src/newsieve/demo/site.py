@@ -128,7 +128,10 @@ class DemoSite:
     def _conditional(self, headers: Mapping[str, str], ctype: str, body: bytes) -> Page:
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         h = {"Content-Type": ctype, "ETag": etag, "Last-Modified": _LAST_MODIFIED}
-        if headers.get("If-None-Match") == etag or headers.get("If-Modified-Since") == _LAST_MODIFIED:
+        # RFC 9110 13.2.2: If-None-Match, when sent, decides alone (the content may have changed
+        # while Last-Modified, fixed on this site, did not).
+        match = headers.get("If-None-Match")
+        if (match == etag) if match is not None else headers.get("If-Modified-Since") == _LAST_MODIFIED:
             return Page(304, {"ETag": etag, "Last-Modified": _LAST_MODIFIED})
         return Page(200, h, body)
 
