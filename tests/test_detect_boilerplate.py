@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, clean, load_rules
 from newsieve.filters.detectors.boilerplate import BoilerplateDetector
-from newsieve.filters.types import Block, Document, Span
+from newsieve.filters.types import Document, Span
 
 FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
 
@@ -16,11 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
 def make_doc(text: str) -> Document:
     """One block per line, as a plain-text extraction gives them."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    blocks, pos = [], 0
-    for ln in lines:
-        blocks.append(Block(ln, pos, pos + len(ln)))
-        pos += len(ln) + 1
-    return Document(text="\n".join(lines), blocks=blocks, title=lines[0] if lines else "")
+    return doc_of(*lines, title=lines[0] if lines else "")
 
 
 @pytest.fixture(scope="module")

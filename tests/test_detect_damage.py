@@ -5,21 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, clean, load_rules
 from newsieve.filters.detectors.damage import DamageDetector
-from newsieve.filters.types import Block, Document, Flag
+from newsieve.filters.types import Document, Flag
 
 FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
 
 
 def make_doc(text: str) -> Document:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    blocks, pos = [], 0
-    for ln in lines:
-        blocks.append(Block(ln, pos, pos + len(ln)))
-        pos += len(ln) + 1
-    return Document(text="\n".join(lines), blocks=blocks)
+    return doc_of(*lines)
 
 
 @pytest.fixture(scope="module")

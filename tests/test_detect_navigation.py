@@ -12,17 +12,13 @@ from _ads_docs import doc_of, spans_of
 from newsieve.filters import FilterConfig, load_rules
 from newsieve.filters.detectors.boilerplate import BoilerplateDetector
 from newsieve.filters.detectors.other_ads import OtherAdDetector
-from newsieve.filters.types import Block, Document
+from newsieve.filters.types import Document
 
 PARA = "市交通局今日发布通告，自下月起，城区主干道将实行错峰施工，市民出行请提前规划路线。"
 
 
 def _doc(*lines: str) -> Document:
-    blocks, pos = [], 0
-    for ln in lines:
-        blocks.append(Block(ln, pos, pos + len(ln)))
-        pos += len(ln) + 1
-    return Document(text="\n".join(lines), blocks=blocks, title="")
+    return doc_of(*lines)
 
 
 def _boiler(*lines: str) -> list[tuple[str, str]]:

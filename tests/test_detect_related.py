@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, load_rules
 from newsieve.filters.detectors.related import RelatedDetector
-from newsieve.filters.types import Block, Document, Span
+from newsieve.filters.types import Document, Span
 
 ARTICLE = [
     "3月12日上午，市委、市政府在城东生态公园组织开展义务植树活动，市级领导和机关干部职工500余人参加。",
@@ -15,11 +16,7 @@ ARTICLE = [
 
 
 def make_doc(lines: list[str]) -> Document:
-    blocks, pos = [], 0
-    for ln in lines:
-        blocks.append(Block(ln, pos, pos + len(ln)))
-        pos += len(ln) + 1
-    return Document(text="\n".join(lines), blocks=blocks)
+    return doc_of(*lines)
 
 
 @pytest.fixture(scope="module")
