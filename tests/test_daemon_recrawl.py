@@ -4,10 +4,10 @@
 article; the running daemon fetches the list pages again and routes the new article exactly
 once, fetching no other article twice, and a SIGTERM ends it with exit code 0.
 
-The daemon offers its entry URLs again every ``spider.RESEED_SECONDS`` (30 s) and the
-frontier's local cache drops an entry URL offered again within ``frontier.KNOWN_CACHE_SECONDS``
-(60 s); neither is a setting, so the daemon here is ``newsieve.cli.main`` behind a two-line
-``-c`` wrapper that shortens both. Everything else is the real ``newsieve run``.
+The daemon offers its entry URLs again every ``crawl_reseed_seconds`` (30 s) and the
+frontier's local cache drops an entry URL offered again within ``frontier_known_cache_seconds``
+(60 s); both are settings, shortened here through the environment. The daemon is the real
+``newsieve run``.
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ POLL = 0.1
 TICK = 0.5
 """Reseed period and known-cache lifetime in the daemon under test (30 s and 60 s in production)."""
 
-DAEMON = (
-    "import sys\n"
-    "import newsieve.crawler.frontier as frontier, newsieve.crawler.spider as spider\n"
-    f"spider.RESEED_SECONDS = frontier.KNOWN_CACHE_SECONDS = {TICK}\n"
-    "from newsieve.cli import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
 
 
 @pytest.fixture
@@ -76,12 +69,17 @@ def test_daemon_recrawls_list_pages_and_routes_a_new_article_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sites = write_sites(tmp_path, server, recrawl_seconds=1.0)
-    env = crawl_env(redis_url, key_prefix)
+    env = crawl_env(
+        redis_url,
+        key_prefix,
+        NEWSIEVE_CRAWL_RESEED_SECONDS=str(TICK),
+        NEWSIEVE_FRONTIER_KNOWN_CACHE_SECONDS=str(TICK),
+    )
     first = set(server.site.expected_articles())
     log = tmp_path / "daemon.log"  # a file, not a pipe: a long run's logs would fill a pipe and block it
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", DAEMON, "run", "--sites", str(sites)], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "newsieve", "run", "--sites", str(sites)], env=env, stdout=out, stderr=out
         )
     try:
         wait_for(lambda: set(routed(storage, server)) == first, proc, log, "the first crawl is routed")

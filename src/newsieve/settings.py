@@ -152,6 +152,14 @@ class Settings(BaseSettings):
     crawl_recrawl_seconds: float = 900.0
     """Default interval between two crawls of a list page, sitemap or feed (a site may override)."""
 
+    crawl_reseed_seconds: float = Field(default=30.0, gt=0)
+    """How often a running daemon offers its sites' entry URLs to the frontier again; the
+    frontier takes only those whose recrawl interval has passed."""
+
+    frontier_known_cache_seconds: float = Field(default=60.0, ge=0)
+    """How long a crawler remembers that a URL is already queued or seen, saving a Redis round
+    trip per repeated link; a URL whose fetch failed is rediscovered after at most this long."""
+
     frontier_lease_seconds: float = 60.0
     """How long a request popped from the shared frontier stays leased to one crawler without
     a renewal; a crawler renews its live leases every third of this, so only a dead crawler's
@@ -263,6 +271,8 @@ class Settings(BaseSettings):
             autothrottle=self.crawl_autothrottle,
             user_agent=self.crawl_user_agent,
             recrawl_seconds=self.crawl_recrawl_seconds,
+            reseed_seconds=self.crawl_reseed_seconds,
+            known_cache_seconds=self.frontier_known_cache_seconds,
             retry_times=self.crawl_retry_times,
             retry_backoff=self.crawl_retry_backoff,
             seen_ttl_seconds=float(self.seen_ttl_seconds),

@@ -45,6 +45,10 @@ class CrawlerConfig:
     autothrottle: bool = True
     user_agent: str = "newsieve/0.1 (+https://github.com/newsieve/newsieve)"
     recrawl_seconds: float = 900.0
+    reseed_seconds: float = 30.0
+    """How often a daemon offers its entry URLs to the frontier again."""
+    known_cache_seconds: float = 60.0
+    """How long a crawler trusts its local memory that a URL is queued or seen."""
     lease_seconds: float = 60.0
     grace_seconds: float = 30.0
     seen_ttl_seconds: float = 30 * 86400.0
@@ -84,6 +88,8 @@ class CrawlerConfig:
             "NEWSIEVE_ALLOW": list(self.allow),
             "NEWSIEVE_ALLOW_PRIVATE": self.allow_private,
             "NEWSIEVE_RECRAWL_SECONDS": self.recrawl_seconds,
+            "NEWSIEVE_RESEED_SECONDS": self.reseed_seconds,
+            "NEWSIEVE_KNOWN_CACHE_SECONDS": self.known_cache_seconds,
             "NEWSIEVE_LEASE_SECONDS": self.lease_seconds,
             "NEWSIEVE_GRACE_SECONDS": self.grace_seconds,
             "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),

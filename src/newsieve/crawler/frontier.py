@@ -72,7 +72,8 @@ KNOWN_CACHE_SECONDS = 60.0
 """URL hashes this process recently found queued or seen are not asked about again for this
 long: most links on a page (navigation, prev/next) were seen a moment ago, and this saves a
 Redis round trip each. Bounded (LRU), so memory stays flat; a URL whose fetch failed is
-rediscovered after at most this long."""
+rediscovered after at most this long. ``NEWSIEVE_KNOWN_CACHE_SECONDS`` (the
+``frontier_known_cache_seconds`` setting) overrides it."""
 
 # KEYS: queue, inflight, pending, seen(child), seen(parent), run set
 # ARGV: child hash, score, member, dont_filter (0/1), parent member or "", parent hash, parent mark ms
@@ -203,11 +204,13 @@ class LeaseScheduler:
         seen_ttl: float = 30 * 86400.0,
         stats: Any = None,
         run_id: str = "",
+        known_cache_seconds: float = KNOWN_CACHE_SECONDS,
     ) -> None:
         self.storage = storage
         self.crawl = crawl
         self.lease_ms = max(1, int(lease_seconds * 1000))
         self.seen_ttl = seen_ttl
+        self.known_cache_seconds = known_cache_seconds
         self.stats = stats
         self.draining = False
         self._leases: dict[bytes, None] = {}
@@ -243,6 +246,7 @@ class LeaseScheduler:
             seen_ttl=s.getfloat("NEWSIEVE_SEEN_TTL", 30 * 86400.0),
             stats=crawler.stats,
             run_id=s.get("NEWSIEVE_RUN_ID") or "",
+            known_cache_seconds=s.getfloat("NEWSIEVE_KNOWN_CACHE_SECONDS", KNOWN_CACHE_SECONDS),
         )
         crawler.signals.connect(obj.ack, signal=signals.lease_done)
         crawler.signals.connect(obj.drain, signal=signals.drain)
@@ -328,7 +332,7 @@ class LeaseScheduler:
         return True
 
     def _remember(self, hashed: str) -> None:
-        self._known[hashed] = time.monotonic() + KNOWN_CACHE_SECONDS
+        self._known[hashed] = time.monotonic() + self.known_cache_seconds
         self._known.move_to_end(hashed)
         while len(self._known) > KNOWN_CACHE_SIZE:
             self._known.popitem(last=False)

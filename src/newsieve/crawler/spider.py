@@ -46,7 +46,8 @@ __all__ = ["NewsSpider"]
 logger = logging.getLogger(__name__)
 
 RESEED_SECONDS = 30.0
-"""How often the daemon offers entry URLs again (the frontier drops those not yet due)."""
+"""How often the daemon offers entry URLs again (the frontier drops those not yet due);
+``NEWSIEVE_RESEED_SECONDS`` (the ``crawl_reseed_seconds`` setting) overrides it."""
 ARTICLE_PRIORITY = 10
 """Articles go before list pages: a bounded frontier, and articles reach consumers sooner."""
 LISTING_KINDS = frozenset({"list", "sitemap", "feed"})
@@ -65,6 +66,7 @@ class NewsSpider(scrapy.Spider):
         self.draining = False
         self.seen_ttl = 30 * 86400.0
         self.default_recrawl = 900.0
+        self.reseed_seconds = RESEED_SECONDS
         self._reseeder: task.LoopingCall | None = None
 
     @classmethod
@@ -73,6 +75,7 @@ class NewsSpider(scrapy.Spider):
         s = crawler.settings
         spider.seen_ttl = s.getfloat("NEWSIEVE_SEEN_TTL", spider.seen_ttl)
         spider.default_recrawl = s.getfloat("NEWSIEVE_RECRAWL_SECONDS", spider.default_recrawl)
+        spider.reseed_seconds = s.getfloat("NEWSIEVE_RESEED_SECONDS", spider.reseed_seconds)
         crawler.signals.connect(spider._on_idle, signal=scrapy_signals.spider_idle)
         crawler.signals.connect(spider._on_drain, signal=signals.drain)
         crawler.signals.connect(spider._on_opened, signal=scrapy_signals.spider_opened)
@@ -265,7 +268,7 @@ class NewsSpider(scrapy.Spider):
     def _on_opened(self, spider: scrapy.Spider) -> None:
         if not self.once:
             self._reseeder = task.LoopingCall(self._reseed)
-            self._reseeder.start(RESEED_SECONDS, now=False)
+            self._reseeder.start(self.reseed_seconds, now=False)
 
     def _on_closed(self, spider: scrapy.Spider) -> None:
         if self._reseeder and self._reseeder.running:
