@@ -191,7 +191,9 @@ def test_two_crawlers_share_the_frontier_and_fetch_nothing_twice(
 ) -> None:
     server.site.article_delay = 0.1
     sites = write_sites(tmp_path, server)
-    env = crawl_env(redis_url, key_prefix)
+    # Leases long enough that a crawler starved of CPU on a loaded machine still renews in time:
+    # an expired lease lets the other crawler fetch the page again, by design (at least once).
+    env = crawl_env(redis_url, key_prefix, NEWSIEVE_FRONTIER_LEASE_SECONDS="30")
     procs = [newsieve("run", "--sites", str(sites), "--once", env=env) for _ in range(2)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
