@@ -69,6 +69,42 @@ UNSURE_PAGE = "\n".join([
     "学员将学习数据清洗、可视化和建模，结课后完成一个项目。",
 ])
 
+MONEY_PAGE = "\n".join([
+    "兼职赚钱的好方法",
+    "在家用手机也能赚钱吗？当然能，小编今天就来说说几种赚钱的办法。",
+    "第一种是做任务赚钱，每天花半小时，零花钱就有了。",
+    "第二种是分享赚钱，把文章分享给好友，好友阅读后就有收益。",
+    "第三种是玩游戏赚钱，边玩边赚钱，一举两得。",
+    "这些方法都不需要本钱，想赚钱的朋友立即下载试一试吧。",
+])
+
+SIGNUP_PAGE = "\n".join([
+    "西点烘焙学习班",
+    "我们开设蛋糕、面包、饼干等课程，学成后可以自己开店。",
+    "欢迎来电咨询，我们将为您安排老师讲解。每期名额有限，先到先得。",
+    "*请填写真实姓名 姓名：",
+    "*方便老师回电 手机：",
+    "*我们会把课程表发到这里 邮箱：",
+])
+
+FRANCHISE_NEWS = "\n".join([
+    "记者调查：奶茶加盟陷阱多",
+    "本报讯（记者 刘洋）“交了十几万加盟费，开店不到三个月就关门了。”市民张女士向本报反映。",
+    "记者调查发现，一些所谓的加盟品牌只有一个商标，总部既不提供培训也不供货，加盟商开店后无人管。",
+    "业内人士提醒，选择加盟项目前要核实企业的特许经营备案，不要轻信“加盟零风险”的宣传。",
+    "市市场监管局表示，将对虚假加盟宣传开展专项整治，加盟商遇到纠纷可拨打12315投诉。",
+])
+
+PRODUCT_REVIEW = "\n".join([
+    "扫地机器人怎么选？本报记者实测五款热门机型",
+    "本报记者 陈静",
+    "“618”临近，不少读者来信询问扫地机器人值不值得购买。本报记者选取了五款售价在1500元至4000元之间的"
+    "热门机型，在同一套住房里进行了为期两周的实测。",
+    "在清扫能力上，五款机型对地板灰尘的清除率都在九成以上，但在地毯上差距明显。价格最高的一款清除率最高，"
+    "而售价1599元的一款表现也不差。",
+    "记者注意到，部分商家在电商平台上宣称“下单立减”，但优惠前先涨价的情况仍然存在。",
+    "消费者协会提醒，您在购买前应比较各平台的历史价格，保留好发票和聊天记录，遇到质量问题及时维权。",
+])
 
 def test_sales_page_is_rejected() -> None:
     v = clean(COURSE_PAGE, content_type="text/plain")
@@ -128,3 +164,37 @@ def test_portal_title_chain_is_not_stuffed() -> None:
     v = clean(html, content_type="text/html")
     assert "page.promotion.signal.title_stuffed" not in v.reasons
     assert v.action == "publish"
+
+
+def test_money_making_page_is_rejected() -> None:
+    v = clean(MONEY_PAGE, content_type="text/plain")
+    assert v.action == "reject"
+    assert v.reasons[0] == "page.promotion.other"
+    assert "page.promotion.signal.money" in v.reasons
+
+
+def test_form_fields_after_their_hints_are_a_form() -> None:
+    v = clean(SIGNUP_PAGE, content_type="text/plain")
+    assert "page.promotion.signal.form" in v.reasons
+    assert v.action == "reject"
+
+
+def test_call_to_action_in_the_title_counts() -> None:
+    page = "\n".join(["在线报名", "课程面向零基础学员，课时共48小时，学费按期缴纳。"])
+    v = clean(page, content_type="text/plain")
+    assert v.title == "在线报名"  # the only call to action is the title
+    assert "page.promotion.signal.cta" in v.reasons
+    assert v.action == "review"
+
+
+def test_news_on_franchise_traps_is_published() -> None:
+    v = clean(FRANCHISE_NEWS, content_type="text/plain")
+    assert v.action == "publish"
+    assert not any(r.startswith("page.promotion") for r in v.reasons)
+
+
+def test_newspaper_product_review_is_published() -> None:
+    v = clean(PRODUCT_REVIEW, content_type="text/plain")
+    assert v.action == "publish"
+    assert v.removed == []
+

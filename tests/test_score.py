@@ -86,3 +86,16 @@ def test_thresholds_come_from_the_config() -> None:
     v = sieve.clean((FIXTURES / "hospital_seo.txt").read_bytes(), content_type="text/plain")
     assert v.action == "review"
     assert 0 <= v.spam_score <= 1
+
+
+def test_page_without_chinese_text_is_not_gambling() -> None:
+    html = (
+        "<html><head><title>City opens three new parks</title></head>"
+        "<body><h1>City opens three new parks</h1>"
+        "<p>The city opened three small parks on Monday, built on vacant corner lots downtown.</p>"
+        "<p>Residents can reach each of them within a few minutes on foot, the parks department said.</p>"
+        "</body></html>"
+    )
+    v = clean(html, content_type="text/html")
+    assert "page.gambling" not in v.reasons
+    assert v.action == "publish"

@@ -16,7 +16,8 @@
     page.promotion.other       the page sells something else, is a keyword landing page or scraped
                                salad: its promotion score is at least PROMO_REJECT (reject)
     page.promotion.suspect     promotion score at least PROMO_REVIEW (review)
-    page.promotion.signal.*    the promotion signals that fired (``cta``, ``form``, ``echo``...),
+    page.promotion.signal.*    the promotion signals that fired (``cta``, ``form``, ``echo``, ``money``,
+                               ``repetition``...),
                                after the reason they support
     page.health_seo            disease-dense page that reads like news: not sure (review)
     page.ad_heavy              several ads, or ads left inside sentences (review)
@@ -26,7 +27,8 @@
     page.clean                 nothing removed (publish)
 
 The detectors leave page-level signals in ``doc.cache["page_signals"]`` (see
-``detectors/_ads.py``); this module reads them and the spans, nothing else.
+``detectors/_ads.py``); this module reads them, the spans and the page statistics of
+``detectors/repetition.page_stats`` (computed once per document), nothing else.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .base import FilterConfig
+from .detectors.repetition import page_stats
 from .types import Action, Document, Flag, Span
 
 __all__ = ["promotion_score", "score"]
@@ -101,6 +104,23 @@ W_SELF_INTRO = 0.2
 # Terms of an offer, distinct (`零基础` `课时` `全日制` `晚间班`, cc-06: 6 of them).
 W_OFFER = 0.3
 OFFER_MIN = 3
+# ...five or more (a course or price list: cc-06 lists six) is the page's own offer.
+W_OFFER_MANY = 0.45
+OFFER_MANY = 5
+# A money-making or franchise word (`赚钱`, `加盟`) repeated: at least MONEY_MIN times and MONEY_DENSITY
+# per 1000 Chinese characters. The real articles of zh-web-content-extraction and gne-test-pages repeat none
+# of these words MONEY_MIN times (their dense words are `投资`, `报名`, `价格`, which the rule leaves out).
+W_MONEY = 0.35
+MONEY_MIN = 5
+MONEY_DENSITY = 10.0
+# Gopher's repetition rule (Rae et al. 2021, dup_para_char_frac 0.2; FineWeb-2 keeps Gopher's repetition
+# filter for Mandarin): this share of the long sentences' characters in sentences said twice or more, at
+# least REPETITION_MIN of them. Salad recombines the same sentences; of the 168 real articles of the
+# extraction sets none reaches it once code lines are left out. Weak: a catalogue repeats its template
+# sentences, and a page repeating itself is often only a bad extraction, so it never rejects alone.
+W_REPETITION = 0.2
+REPETITION_FRAC = 0.2
+REPETITION_MIN = 2
 # A phone, QQ or WeChat number: news prints hotlines, so it only adds to an offer or a call to action.
 W_CONTACT = 0.2
 # The other-ads detector removed SEO query lines (`…速成中心哪家好`, cc-38) from the page.
@@ -145,7 +165,8 @@ def _cjk(text: str) -> int:
 
 
 def _article_cjk(doc: Document) -> int:
-    return sum(_cjk(b.text) for b in doc.blocks if b.kind not in ("tail", "title")) or _cjk(doc.text)
+    """Chinese characters of the article blocks (counted once, in ``detectors/repetition.page_stats``)."""
+    return int(page_stats(doc)["cjk"]) or _cjk(doc.text)
 
 
 def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> int:
@@ -216,8 +237,18 @@ def promotion_score(doc: Document, spans: Sequence[Span] = ()) -> tuple[float, l
         weights.append(("form", W_FORM))
     if int(sig.get("self_intro", 0)):
         weights.append(("self_intro", W_SELF_INTRO))
-    if int(sig.get("offer", 0)) >= OFFER_MIN:
-        weights.append(("offer", W_OFFER))
+    offer = int(sig.get("offer", 0))
+    if offer >= OFFER_MIN:
+        weights.append(("offer", W_OFFER_MANY if offer >= OFFER_MANY else W_OFFER))
+    money = int(sig.get("money_count", 0))
+    if money >= MONEY_MIN and money * 1000 / max(int(sig.get("body_cjk", 0)), 1) >= MONEY_DENSITY:
+        weights.append(("money", W_MONEY))
+    rep = _signals(doc).get("page.repetition", {})
+    if (
+        float(rep.get("dup_sentence_frac", 0.0)) >= REPETITION_FRAC
+        and int(rep.get("repeated_sentences", 0)) >= REPETITION_MIN
+    ):
+        weights.append(("repetition", W_REPETITION))
     if int(sig.get("random_token", 0)):
         weights.append(("random_token", W_RANDOM_TOKEN))
     if int(sig.get("collision", 0)):
@@ -248,7 +279,10 @@ def score(
     chars = _article_cjk(doc)
     reasons: list[str] = []
     reasons += _medical(doc, spans, chars)
-    if _covered(doc, spans, "ad.gambling") >= GAMBLING_SHARE * chars:
+    gambling = _covered(doc, spans, "ad.gambling")
+    # some gambling text is needed: a page with no Chinese text (chars == 0) is not gambling for that
+    # (every English page of scrapinghub-aeb was rejected as page.gambling before this check)
+    if gambling and gambling >= GAMBLING_SHARE * chars:
         reasons.append("page.gambling")
     promo, promo_signals = promotion_score(doc, spans)
     if promo >= PROMO_REJECT:

@@ -13,4 +13,5 @@ DETECTORS: tuple[str, ...] = (
     "newsieve.filters.detectors.related:RelatedDetector",
     "newsieve.filters.detectors.damage:DamageDetector",
     "newsieve.filters.detectors.promotion:PromotionDetector",
+    "newsieve.filters.detectors.repetition:RepetitionDetector",
 )

@@ -7,9 +7,11 @@ This detector removes nothing. It reads the page as a whole and leaves counts in
 - ``title_query``, ``title_trade``: the title is a search query (`那里可以学习做蛋糕`, `X哪家好`) or
   offers a trade (`资质转让`, `培训课程`, `许可证办理资料`); ``title_stuffed``: the page's raw
   ``<title>`` is keyword-stuffed (`A_B(C)_D_D`);
-- ``cta``, ``form``, ``self_intro``, ``offer``: distinct calls to action, sign-up form fields, a
-  company introducing itself, terms of an offer (course hours, prices, easy money);
+- ``cta``, ``form``, ``self_intro``, ``offer``: distinct calls to action (title and body), sign-up form
+  fields, a company introducing itself, terms of an offer (course hours, prices, easy money);
 - ``contact``: phone, QQ or WeChat numbers;
+- ``money_word``/``money_count``: the money-making or franchise word the page repeats most, and how often
+  (``body_cjk``, the article's Chinese characters from ``repetition.page_stats``, gives the density);
 - ``random_token``, ``collision``: scraped sentence salad (`ls6utgDbOeKZnI6L技术`, `实际。，着力`);
 - ``echo_lines``/``echo_share``: most lines of a list of short lines repeat the title's keyword
   (a search-keyword landing page assembled from other pages' titles);
@@ -23,6 +25,7 @@ The patterns are data (``data/promotion.toml``, ids ``page.promotion.*``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from urllib.parse import unquote, urlsplit
 
 from ..base import FilterConfig, Finding
@@ -30,6 +33,7 @@ from ..normalize import merged_variants, normalize, normalized_view
 from ..rules import Rule, Rules
 from ..types import Block, Document
 from . import _ads
+from .repetition import page_stats
 
 __all__ = ["SIGNAL_KEY", "PromotionDetector"]
 
@@ -37,20 +41,16 @@ SIGNAL_KEY = "page.promotion"
 """Key of this detector's dict in ``doc.cache["page_signals"]``."""
 
 ECHO_MIN_CHARS = 2
-"""Shortest title keyword looked for in the lines (`蛋糕` of `那里可以学习做蛋糕`, cc doc 38)."""
-ECHO_MAX_CHARS = 8
-"""Longest (`安全生产许可证` of `安全生产许可证办理资料`, cc doc 44)."""
+"""Shortest title keyword looked for in the lines (`蛋糕` of `那里可以学习做蛋糕`, cc doc 38; a longer one,
+`安全生产许可证` of `安全生产许可证办理资料` in cc doc 44, is found through its first characters)."""
 ECHO_LINE_MAX_CHARS = 60
 """Only short lines (titles of other pages) count for the keyword echo: a news article's paragraphs
 name its subject too, but they are long."""
-_PROSE = re.compile(r"[，。；]")
+_PROSE = ("，", "。", "；")
 """...and only lines that are not sentences: a report's short paragraphs name its subject in every line
 (`汪勇` in 8 of 12 lines of a gne-test-pages article), but they are sentences, with `，` and `。`."""
 TITLE_MAX_CHARS = 40
 """Only the first this many characters of the title are searched for its keyword (speed)."""
-LOW_OVERLAP = 0.5
-"""``body_cjk`` is only counted (it costs a pass over the body) when the title shares less than this
-share of its character pairs with the body; else it is -1."""
 STUFFED_MIN_PARTS = 3
 """A title of this many `_`/`|`/`-` segments with one repeated is keyword-stuffed (`A_B(C)_D_D`, issue 2)."""
 _TITLE_SEP = re.compile(r"\s*(?:_|\||｜|—|–|\s-\s)\s*")
@@ -88,7 +88,7 @@ class PromotionDetector:
     """Counts page-level promotion signals; proposes no span."""
 
     name = "promotion"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
@@ -103,6 +103,14 @@ class PromotionDetector:
             return 0
         return len({m.group(0) for m in found[1].finditer(text)})
 
+    def _top(self, key: str, text: str) -> tuple[str, int]:
+        """The rule's most frequent match in the text and its count (``("", 0)`` when none)."""
+        found = self.rules.get(key)
+        if found is None:
+            return "", 0
+        counts = Counter(m.group(0) for m in found[1].finditer(text))
+        return counts.most_common(1)[0] if counts else ("", 0)
+
     def _count(self, key: str, text: str) -> int:
         """1 when the rule hits the text, else 0 (the score only asks whether a signal is there)."""
         found = self.rules.get(key)
@@ -114,44 +122,52 @@ class PromotionDetector:
         titles = [doc.title, doc.meta.get("raw_title", "")]
         title_norm = normalize(" ".join(t for t in titles if t), self.variants).text
         body = "\n".join(doc.text[b.start : b.end] for b in body_blocks)
-        body_norm = "\n".join(view.text[view.from_original(b.start) : view.from_original(b.end)]
-                              for b in body_blocks)
+        # one slice of the normalized view from the first article block to the last (the title comes
+        # before them and the tail after, so this is the article's text; one mapping instead of one per block)
+        body_norm = (
+            view.text[view.from_original(body_blocks[0].start) : view.from_original(body_blocks[-1].end)]
+            if body_blocks
+            else ""
+        )
+        stats = page_stats(doc)
         sig = _ads.signals(doc, SIGNAL_KEY)
         sig["title_query"] = bool(title_norm) and self._count("title_query", title_norm) > 0
         sig["title_trade"] = bool(title_norm) and self._count("title_trade", title_norm) > 0
         sig["title_stuffed"] = _stuffed(doc.meta.get("raw_title", "") or doc.title)
-        sig["cta"] = self._distinct("cta", body_norm)
+        sig["cta"] = self._distinct("cta", title_norm + "\n" + body_norm)
         sig["form"] = self._distinct("form", body_norm)
         sig["self_intro"] = self._count("self_intro", body_norm)
         sig["offer"] = self._distinct("offer", body_norm)
         sig["contact"] = self._count("contact", body_norm)
+        sig["money_word"], sig["money_count"] = self._top("money", body_norm)
         sig["random_token"] = self._count("random_token", body)
         sig["collision"] = self._count("collision", body)
         sig["echo_lines"], sig["echo_share"] = self._echo(doc, body_blocks)
         sig["keyword_url"] = bool(doc.url and _url_keyword(doc.url)) or any(
-            _BARE_URL.match(doc.text[b.start : b.end]) and _url_keyword(doc.text[b.start : b.end].strip())
-            for b in doc.blocks
+            "/" in text and _BARE_URL.match(text) and _url_keyword(text.strip())
+            for text in (doc.text[b.start : b.end] for b in doc.blocks)
         )
         title_pairs = _bigrams(doc.title)
         sig["title_pairs"] = len(title_pairs)
         shared = sum(1 for pair in title_pairs if pair in body)
         sig["title_overlap"] = round(shared / len(title_pairs), 3) if title_pairs else 1.0
-        # counted only where it can matter: a title sharing little with its body
-        sig["body_cjk"] = len(_CJK.findall(body)) if sig["title_overlap"] < LOW_OVERLAP else -1
+        sig["body_cjk"] = stats["cjk"]
         return []
 
     def _echo(self, doc: Document, blocks: list[Block]) -> tuple[int, float]:
         """How many of the short body lines hold the title's most repeated keyword, and their share."""
         lines = [doc.text[b.start : b.end].strip() for b in blocks]
         lines = [t for t in lines if t]
-        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and not _PROSE.search(t)]
+        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and not any(p in t for p in _PROSE)]
         if not doc.title or not short:
             return 0, 0.0
-        best = 0
-        for run in _CJK_RUN.findall(doc.title[:TITLE_MAX_CHARS]):
-            for size in range(min(ECHO_MAX_CHARS, len(run)), ECHO_MIN_CHARS - 1, -1):
-                for i in range(len(run) - size + 1):
-                    word = run[i : i + size]
-                    hits = sum(1 for t in short if word in t)
-                    best = max(best, hits)
+        # The most repeated keyword of any length is as repeated as its first ECHO_MIN_CHARS characters
+        # (a line holding `安全生产许可证` holds `安全`), so the shortest words are enough to find the count.
+        size = ECHO_MIN_CHARS
+        words = {
+            run[i : i + size]
+            for run in _CJK_RUN.findall(doc.title[:TITLE_MAX_CHARS])
+            for i in range(len(run) - size + 1)
+        }
+        best = max((sum(1 for t in short if word in t) for word in words), default=0)
         return best, round(best / len(lines), 3)

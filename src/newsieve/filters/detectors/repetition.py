@@ -1,0 +1,93 @@
+"""Page statistics of the web-corpus quality filters, computed once per document.
+
+The Gopher rules (Rae et al. 2021, "Scaling Language Models", appendix A) and their FineWeb-2
+settings for Mandarin (``dup_line_frac`` 0.287, corpora/fineweb2_zh_filter_config) drop a document
+whose lines or paragraphs repeat: text assembled by a program (scraped sentence salad recombining the
+same sentences, link farms, templated listings) repeats itself, written text seldom does. This module
+computes the statistics a page-level judgement needs, once, and caches them in
+``doc.cache["page_stats"]`` for the other page-level detectors (``promotion.py`` reads ``cjk``):
+
+- ``cjk``: Chinese characters of the article blocks (not title, not tail);
+- ``lines``: article blocks; ``dup_line_frac``: share of them repeating an earlier block (Gopher);
+- ``sentences``: sentences of at least ``LONG_SENTENCE`` characters;
+  ``repeated_sentences``: how many distinct ones, mostly Chinese, occur twice or more;
+  ``dup_sentence_frac``: share of the long sentences' characters in repeats (Gopher's
+  ``dup_para_char_frac``, at sentence level: salad pastes a sentence into several paragraphs).
+
+The detector removes nothing; it copies the statistics to ``doc.cache["page_signals"]["page.repetition"]``
+where ``filters/score.py`` weighs them (a repetitive page is not spam by itself: a product catalogue
+repeats its template sentences, so repetition only adds to other evidence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ..base import FilterConfig, Finding
+from ..rules import Rules
+from ..types import Document
+from . import _ads
+
+__all__ = ["SIGNAL_KEY", "STATS_KEY", "RepetitionDetector", "page_stats"]
+
+SIGNAL_KEY = "page.repetition"
+"""Key of this detector's dict in ``doc.cache["page_signals"]``."""
+STATS_KEY = "page_stats"
+"""``doc.cache`` key of the statistics (computed on first use, by whichever detector asks first)."""
+
+LONG_SENTENCE = 20
+"""Characters of a sentence counted for repetition: shorter ones (`点击查看`, `详细介绍`) repeat in any
+page's furniture."""
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _chinese(text: str) -> bool:
+    """At least half of the text is Chinese characters."""
+    return 2 * sum(map(len, _CJK_RUN.findall(text))) >= len(text)
+
+
+def page_stats(doc: Document) -> dict[str, Any]:
+    """The statistics of the module docstring, computed once per document."""
+    cached = doc.cache.get(STATS_KEY)
+    if isinstance(cached, dict):
+        return cached
+    lines = [doc.text[b.start : b.end].strip() for b in doc.blocks if b.kind not in ("title", "tail")]
+    lines = [t for t in lines if t]
+    dup_lines = len(lines) - len(set(lines))
+    body = "\n".join(lines)
+    sentences = Counter(t.strip() for t in _SENTENCE_END.split(body) if len(t) >= LONG_SENTENCE)
+    total = sum(len(s) * n for s, n in sentences.items())
+    # only Chinese sentences count as repeated: code in a tech article repeats its lines
+    # (`data = client.lpop(…)` three times in gne-test-pages wechat/2)
+    repeated = {s: n for s, n in sentences.items() if n > 1 and _chinese(s)}
+    stats: dict[str, Any] = {
+        "cjk": sum(map(len, _CJK_RUN.findall(body))),
+        "lines": len(lines),
+        "dup_line_frac": round(dup_lines / len(lines), 3) if lines else 0.0,
+        "sentences": sum(sentences.values()),
+        "repeated_sentences": len(repeated),
+        "dup_sentence_frac": round(sum(len(s) * n for s, n in repeated.items()) / total, 3) if total else 0.0,
+    }
+    doc.cache[STATS_KEY] = stats
+    return stats
+
+
+class RepetitionDetector:
+    """Leaves the page's repetition statistics for ``score.py``; proposes no span."""
+
+    name = "repetition"
+    version = "1"
+
+    def __init__(self, rules: Rules, config: FilterConfig) -> None:
+        pass
+
+    def detect(self, doc: Document) -> list[Finding]:
+        stats = page_stats(doc)
+        sig = _ads.signals(doc, SIGNAL_KEY)
+        for key in ("dup_line_frac", "repeated_sentences", "dup_sentence_frac"):
+            sig[key] = stats[key]
+        return []
