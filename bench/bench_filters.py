@@ -35,10 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import PEERS, DataMissing, load_spamrepost, load_zh_extraction
 
-SYSTEMS = ("newsieve", "newsieve-bytes", "trafilatura", "gne", "resiliparse", "readability", "lexbor")
+SYSTEMS = (
+    "newsieve", "newsieve-bytes", "newsieve-extract",
+    "trafilatura", "gne", "resiliparse", "readability", "lexbor",
+)
 PACKAGES = {
     "newsieve": "newsieve",
     "newsieve-bytes": "newsieve",
+    "newsieve-extract": "newsieve",
     "trafilatura": "trafilatura",
     "gne": "gne",
     "resiliparse": "resiliparse",
@@ -48,6 +52,7 @@ PACKAGES = {
 DESCRIPTION = {
     "newsieve": "Sieve().clean(str, content_type='text/html')",
     "newsieve-bytes": "Sieve().clean(bytes, content_type='text/html'), decodes itself",
+    "newsieve-extract": "Sieve().document(str, content_type='text/html'): extraction, no detectors",
     "trafilatura": "trafilatura.extract(str)",
     "gne": "GeneralNewsExtractor().extract(str)",
     "resiliparse": "extract_plain_text(HTMLTree.parse(str), main_content=True)",
@@ -84,12 +89,14 @@ def pin_one_core() -> int:
 
 
 def make_runner(system: str) -> Callable[[tuple[str, bytes, str, str | None]], Any]:
-    if system in ("newsieve", "newsieve-bytes"):
+    if system in ("newsieve", "newsieve-bytes", "newsieve-extract"):
         from newsieve.filters import Sieve
 
         sieve = Sieve()  # rules compiled once, outside the timing
         if system == "newsieve":
             return lambda page: sieve.clean(page[2], content_type="text/html")
+        if system == "newsieve-extract":
+            return lambda page: sieve.document(page[2], content_type="text/html")
         return lambda page: sieve.clean(page[1], content_type="text/html", charset=page[3])
     fn = PEERS["trafilatura.extract" if system == "trafilatura" else system]()
     return lambda page: fn(page[2])

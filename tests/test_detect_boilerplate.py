@@ -8,7 +8,7 @@ import pytest
 from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, clean, load_rules
-from newsieve.filters.detectors.boilerplate import BoilerplateDetector
+from newsieve.filters.detectors.boilerplate import BoilerplateDetector, is_leftover
 from newsieve.filters.types import Document, Span
 
 FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
@@ -210,3 +210,69 @@ def test_wechat_zaikan_prompt_is_removed_but_prose_about_it_stays() -> None:
     assert any(s.reason == "boilerplate.wechat.follow" for s in verdict.removed)
     prose = "社区活动\n志愿者说，大家点击在看的同时，更要走进社区亲身参与，让更多人看到身边的好人好事。\n"
     assert "让更多人看到身边的好人好事" in clean(prose, content_type="text/plain").text
+
+
+# -- site chrome of text/plain pages (issue 2): each family, what goes and what stays ----------------
+
+PAGE = ("市交通局今日发布通告，自下月起，城区主干道将实行错峰施工，市民出行请提前规划路线。\n"
+           "施工期间，公交线路将临时调整，具体安排以公交公司发布的信息为准。")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("新闻中心 > 本地新闻 > 正文", "boilerplate.other.breadcrumb"),
+        ("网站首页 » 政务公开 » 通知公告 » 关于开展安全检查的通知", "boilerplate.other.breadcrumb"),
+        ("您现在的位置是：首页 > 资讯", "boilerplate.other.breadcrumb"),
+        ("微信 微博 QQ空间", "boilerplate.other.share"),
+        ("分享到微信", "boilerplate.other.share"),
+        ("发表评论", "boilerplate.other.comment"),
+        ("网友评论 评论(0)", "boilerplate.other.comment"),
+        ("已有3人参与", "boilerplate.other.comment"),
+        ("点赞 收藏 评论", "boilerplate.other.comment"),
+        ("登录 注册", "boilerplate.other.login"),
+        ("用户名 密码 忘记密码", "boilerplate.other.login"),
+        ("扫一扫在手机上阅读本文", "boilerplate.other.scan"),
+        ("官方微信 二维码", "boilerplate.other.scan"),
+        ("京ICP备12345678号-1", "boilerplate.other.icp"),
+        ("主办：某某市人民政府 京ICP备12345678号 京公网安备11010502030000号", "boilerplate.other.icp"),
+        ("政府网站标识码：1500000001", "boilerplate.other.icp"),
+        ("关于我们 | 联系我们 | 网站地图 | 隐私政策", "boilerplate.other.menu"),
+        ("返回页首 | 关闭窗口", "boilerplate.other.tools"),
+        ("Copyright © 2008-2022 All Rights Reserved 技术支持：某某网络", "boilerplate.repost.copyright"),
+        ("技术支持：某某网络科技有限公司", "boilerplate.other.credit"),
+        ("未经本站书面许可，不得转载。", "boilerplate.repost.copyright"),
+        ("违者依法追究相关法律责任", "boilerplate.repost.copyright"),
+    ],
+)
+def test_site_chrome_line(detector: BoilerplateDetector, line: str, reason: str) -> None:
+    text = f"{PAGE}\n{line}"
+    found = spans(detector, text)
+    assert reason in {s.reason for s in found}
+    kept = "".join(ch for k, ch in enumerate(text) if not any(s.start <= k < s.end for s in found))
+    assert kept.startswith(PAGE + "\n")  # the article is untouched
+    assert is_leftover(kept[len(PAGE) + 1:])  # the whole line goes (separators aside)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "网友评论称，这一做法值得推广，不少市民在微信群里转发了通知。",
+        "市民可登录政务服务网注册账号，忘记密码的可通过手机验证码找回。",
+        "记者扫一扫展板上的二维码，就能看到每棵树的养护记录。",
+        "该网站未在工信部备案，也没有ICP备案编号，警方提醒市民注意甄别。",
+        "当温度>30℃且湿度>80%时，设备会自动报警。",
+        "网上申报 → 资料审核 → 现场核查 → 发证",  # a procedure, not a breadcrumb
+        "技术支持：中国科学院遥感研究所",  # an event's credits
+        "关于我们这一代人的青春，他在演讲中说了很多。",
+        "根据著作权法，未经许可不得转载他人作品，否则将承担法律责任。平台已下架相关内容。",
+        "微信、微博等社交平台已成为市民获取政务信息的重要渠道。",
+    ],
+)
+def test_site_chrome_negative_in_prose(detector: BoilerplateDetector, line: str) -> None:
+    assert spans(detector, f"{PAGE}\n{line}") == []
+
+
+def test_chrome_words_inside_an_article_paragraph_stay(detector: BoilerplateDetector) -> None:
+    para = "活动结束后，主办方在官方微信发布了活动回顾，读者可扫码关注，也可在文末发表评论。"
+    assert spans(detector, f"{PAGE}\n{para}") == []

@@ -194,3 +194,83 @@ def test_one_bracketed_prefix_is_news(detector: DamageDetector) -> None:
         "记者了解到，活动吸引了众多市民参与。"
     )
     assert "damage.obfuscated" not in flags(detector, text)
+
+
+# The plain forms of the rules damage.toml writes with a leading character class (for speed).
+_NUM = "\\d一二三两四五六七八九十百千万亿几数多上近过破逾超余半廿零〇○每成整"
+PLAIN_FORMS = {
+    "damage.digits_stripped.empty": (r"[：:]\s*[）)]|“”(?=[\u4e00-\u9fff])|[、，](?=[。；])",
+                                     "：:）)“”、，。；中a \t\n1"),
+    "damage.digits_stripped.unit": (
+        rf"[万亿](?<=[\u4e00-\u9fff][万亿])(?<![{_NUM}][万亿])(?:元|美元|吨|亩|平方米)"
+        rf"|平(?<=[\u4e00-\u9fff]平)(?<![{_NUM}]平)方公里|千(?<=[\u4e00-\u9fff]千)(?<![{_NUM}]千)米",
+        "万亿平千方公里米元美吨亩中国一数1 ,"),
+    "damage.digits_stripped.units_latin": (
+        r"(?<=[\u4e00-\u9fff，、])\s?(?:GB|MB|TB|ms|IPS|mAh|MHz|GHz|km|kg|mm)(?![A-Za-z0-9/])",
+        "中，、 \tGBMHzTsmAhIPSkg/1x\n"),
+    "damage.obfuscated.pinyin": (
+        r"(?<=[\u4e00-\u9fff])[(（](?P<syllable>[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[1-5]?)[)）]",
+        "轉型烟(（)）zhuǎna1 "),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(PLAIN_FORMS))
+def test_fast_written_rules_match_their_plain_form(rule_id: str) -> None:
+    import random
+    import re
+
+    shipped = load_rules().rules[rule_id].pattern
+    plain, alphabet = PLAIN_FORMS[rule_id]
+    reference = re.compile(plain)
+    rng = random.Random(rule_id)
+    found = 0
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        want = [m.span() for m in reference.finditer(text)]
+        assert [m.span() for m in shipped.finditer(text)] == want, repr(text)
+        found += bool(want)
+    assert found > 20  # the texts do hit the rule
+
+
+def test_trigger_of_each_digit_rule_is_in_every_hit() -> None:
+    """A trigger only gates its rule: every text a rule hits must hold the trigger."""
+    import random
+    import re
+
+    rules = load_rules().by_label("damage.digits_stripped")
+    alphabet = "年于在，。、：:（(“”\"%％万亿平方公里千米元约大多达余名所.12 GBmsk中\n）)；"
+    rng = random.Random(3)
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        for rule in rules:
+            trigger = rule.extra.get("trigger")
+            if trigger and rule.pattern.search(text):
+                assert re.search(str(trigger), text), (rule.id, text)
+
+
+def test_rules_with_a_lead_are_found_where_their_trigger_is() -> None:
+    """A digit rule with `lead` is only tried up to `lead` characters before its trigger's places:
+    that must find what a search over the whole text finds."""
+    import random
+
+    from newsieve.filters._match import LiteralScanner, literals
+    from newsieve.filters.detectors.damage import matches_near
+
+    rules = [r for r in load_rules().by_label("damage.digits_stripped") if "lead" in r.extra]
+    assert len(rules) >= 10
+    alphabet = ("年于在，。、：:（(“”\"%％万亿平方公里千米元约大多达创纪录的余名所.12 GBMHzmsk中\n）)；"
+                "扩展到超过逾长高共计人次岁吨亩美0一")
+    rng = random.Random(5)
+    for rule in rules:
+        lits = literals(str(rule.extra["trigger"]))
+        assert lits is not None, rule.id
+        scanner = LiteralScanner(lits)
+        found = 0
+        for _ in range(20000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+            starts = [start for start, _ in scanner.scan(text)]
+            want = [m.span() for m in rule.pattern.finditer(text)]
+            assert [m.span() for m in matches_near(rule.pattern, text, starts, rule.extra["lead"])] == want, (
+                rule.id, text)
+            found += bool(want)
+        assert found, rule.id  # the texts do hit the rule

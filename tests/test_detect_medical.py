@@ -217,3 +217,31 @@ def test_injected_page() -> None:
     for kept in ("今年以来，开发区新签约项目32个", "全力打造“1+10”联合体。", "记者从市发展改革委获悉"):
         assert kept in v.text, kept
     assert v.action == "publish"
+
+
+AD_SHAPES = (
+    "北京哪家治疗{d}正规", "{d}医院哪家最好", "治疗{d}哪里正规", "杭州治疗{d}哪家医院好", "哪家{d}医院好",
+    "哪里治{d}比较好", "{d}去什么地方看", "{d}医院排名", "西安{d}医院排行榜", "最好的{d}医院",
+    "治疗{d}最好的医院", "{d}医院地址", "{d}专科医院怎么样", "北京中科{d}医院专家提醒",
+    "长沙康达{d}医院专家指出", "北京中科{d}医院", "上海华夏{d}专科门诊部", "{d}病诊疗中心主任介绍",
+    "咨询电话：400-123-4567", "热线 13912345678", "qq：12345678", "微信号：abcdef1", "vx abcdefg",
+    "点击咨询", "预约挂号", "专家在线", "咨询专家",
+)
+
+
+def test_each_rule_trigger_is_in_every_hit() -> None:
+    """A rule's trigger gates it in a window or block: every hit must hold it (ads_medical.toml)."""
+    from newsieve.filters import load_rules
+
+    rules = load_rules()
+    det = MedicalAdDetector(rules, FilterConfig())
+    words = sorted({*rules.words("ad.diseases"), *rules.lexicon("ad.diseases").variants.values()})
+    texts = [shape.format(d=w) for shape in AD_SHAPES for w in words]
+    hits: dict[str, int] = {}
+    for rule, pattern, trigger in (*det.windowed, *det.blockwide):
+        assert trigger is not None, f"{rule.id} has no trigger"
+        for text in texts:
+            for m in pattern.finditer(text):
+                assert trigger.search(m.group(0)), (rule.id, text, m.group(0))
+                hits[rule.id] = hits.get(rule.id, 0) + 1
+    assert set(hits) == {r.id for r, _, _ in (*det.windowed, *det.blockwide)}  # each rule was hit

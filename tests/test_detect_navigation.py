@@ -62,3 +62,38 @@ def test_keyword_lead_line() -> None:
 )
 def test_keyword_lead_negative_a_sentence(line: str) -> None:
     assert _other(PARA, line) == []
+
+
+# -- menu lines: many short items at the page's edge (boilerplate.other.menu_line) ------------------
+
+MENU = "首页 新闻中心 产品展示 行业资讯 联系我们"
+CATEGORIES = "北欧广播, 北欧电视, 华侨华人, 国际新闻, 头条要闻, 文化卫生"
+
+
+@pytest.mark.parametrize("line", [MENU, CATEGORIES, "财经 | 体育 | 娱乐 | 汽车 | 房产 | 数码"])
+def test_menu_line_before_the_article(line: str) -> None:
+    assert ("boilerplate.other.menu_line", line) in _boiler(line, PARA, PARA)
+
+
+def test_menu_line_after_the_article() -> None:
+    assert ("boilerplate.other.menu_line", MENU) in _boiler(PARA, PARA, MENU)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "床前明月光 疑是地上霜 举头望明月 低头思故乡",  # a verse: clauses of one length
+        "新华网黑龙江频道 记者 伊琳 李清芬",  # a byline
+        "热 点 推 荐 新 闻",  # characters spaced out
+        "痰多咳嗽、气短乏力，是脾虚、肾虚还是肺虚",  # a sentence's clauses
+        "原料：面粉 鸡蛋 白糖 牛奶",  # key: value
+        "Kemira C491 HMW ASHLAND PRAESTOL 835",  # model numbers
+    ],
+)
+def test_menu_line_negative_shapes(line: str) -> None:
+    assert ("boilerplate.other.menu_line", line) not in _boiler(line, PARA, PARA)
+
+
+def test_short_items_inside_the_article_stay() -> None:
+    winners = "张三丰 李四光 王五福 赵六顺"  # a list of names between two paragraphs of the article
+    assert _boiler(PARA, winners, PARA) == []

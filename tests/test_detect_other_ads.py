@@ -79,3 +79,113 @@ def test_leaked_script() -> None:
     doc, spans = _other(keep + "document.writeln('关注创业、电商、站长，扫描微信二维码，定期抽大奖。')")
     assert [s.reason for s in spans] == ["ad.other.script"]
     assert cleaned(doc, spans) == keep
+
+
+# -- contacts that sell, product lines, spliced tokens, echoed keywords (issue 2) ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "诚招各地代理商，加盟热线：400-888-1234",
+        "本店长期批发各类茶叶，价格优惠，QQ：12345678",
+        "厂家直供，量大从优，微信号：tea_shop88",
+        "欢迎来电洽谈合作，手机：138 3803 3648",
+    ],
+)
+def test_selling_contact_line(line: str) -> None:
+    _, spans = _other(PARA, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.contact", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "市场监管局公布价格举报电话：0351-1234567，欢迎群众监督。",  # a public body's hotline
+        "王女士告诉记者，她通过微信：wx_abc123联系上了失散多年的同学。",  # no sales words
+        "如需咨询，可拨打市民服务热线0351-12345678。",  # a hotline, no sales words
+    ],
+)
+def test_contact_negative(line: str) -> None:
+    _, spans = _other(PARA, line)
+    assert spans == []
+
+
+def test_product_price_line() -> None:
+    line = "原装正品电热水壶 仅售99元 全国包邮 点击购买"
+    _, spans = _other(PARA, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.price_line", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "今年以来猪肉价格回落，目前每斤约15元，比去年同期下降两成。",
+        "双十一期间，多家电商平台推出满减和优惠券，一台空调到手价3999元。",  # a report: a sentence
+        "记者调查：所谓秒杀价99元的商品，原价也不过109元。",
+    ],
+)
+def test_price_in_a_report_stays(line: str) -> None:
+    _, spans = _other(PARA, line)
+    assert spans == []
+
+
+def test_spliced_random_token() -> None:
+    line = "ls6utgDbOeKZnI6L技术，施工，管理等角度。"
+    doc, spans = _other(PARA, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.token_splice", "ls6utgDbOeKZnI6L")]
+    assert cleaned(doc, spans).endswith("技术，施工，管理等角度。")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "新款iPhone13ProMax售价较上一代有所下调。",  # a camel-case product name
+        "访问https://example.com/aB3dE5gH7jK9mN1p获取材料。",  # inside a URL
+        "型号为KDN04A3B2C1D的设备已停产。",  # an upper-case model number
+    ],
+)
+def test_token_negative(line: str) -> None:
+    _, spans = _other(PARA, line)
+    assert [s for s in spans if s.reason == "ad.other.token_splice"] == []
+
+
+def test_lead_keyword_echoes_are_removed_the_titles_stay() -> None:
+    lines = (
+        "赞美老师的名言警句",
+        "「五篇500字的初中作文」赞美老师的名言警句",
+        "导读:五篇500字的初中作文-老师",
+        "他努力了，他坚持了五篇500字的初中作文，他尝试了很多次。",
+        "五篇500字的初中作文_老师节",  # the front of an item title: the farm named its keyword after it
+    )
+    doc, spans = _other(*lines)
+    found = [(s.reason, s.text) for s in spans]
+    assert ("ad.other.keyword_lead", lines[2]) in found
+    assert ("ad.other.keyword_echo", "「五篇500字的初中作文」") in found
+    assert ("ad.other.keyword_echo", "五篇500字的初中作文") in found
+    assert len(found) == 3
+    assert "他努力了，他坚持了，他尝试了很多次。" in cleaned(doc, spans)
+
+
+SHOP_PAGE = (
+    "本厂专业生产不锈钢水箱，厂家直供，价格优惠，欢迎批发订购。",
+    "产品采用食品级304不锈钢，经久耐用。",
+)
+
+
+def test_bare_hotline_line_on_a_page_that_sells() -> None:
+    line = "咨询热线：400-123-4567"
+    _, spans = _other(*SHOP_PAGE, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.contact", line)]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (PARA, "咨询热线：400-123-4567"),  # the page sells nothing: a notice's hotline
+        (*SHOP_PAGE, "电话：022-23508981"),  # a person's landline, no hotline: not a business's ad
+    ],
+)
+def test_bare_contact_line_negative(lines: tuple[str, ...]) -> None:
+    _, spans = _other(*lines)
+    assert [s.text for s in spans if s.reason == "ad.other.contact"] == []

@@ -133,6 +133,12 @@ def test_unheaded_titles_ending_the_page(detector: RelatedDetector) -> None:
         ["城东区人民政府办公室", "2021年5月1日"],
         # award lines with their counts
         ["金奖 Sweepstakes winner：全球 1 个", "银奖 Second Place：全球 1 个", "铜奖 Third Place：全球 1 个"],
+        # a paper's references, GB/T 7714 style (zh-web-content-extraction has such a page)
+        ["程艳霞. 现代物流管理理论[M]. 武汉: 华中科技大学出版社, 2009.",
+         "丁海军. 电子商务条件下企业物流运作模式研究[J]. 商业研究, 2005(7): 161-163.",
+         "刘海波. 电子商务环境下的物流配送研究[D]. 北京: 中国石油大学, 2008."],
+        ["[1] 程艳霞. 现代物流管理理论", "[2] 丁海军. 电子商务条件下企业物流运作模式研究",
+         "[3] 刘海波. 物流配送研究"],
     ],
 )
 def test_page_end_that_is_article_stays(detector: RelatedDetector, tail: list[str]) -> None:
@@ -147,3 +153,16 @@ def test_items_stop_at_a_spec_table(detector: RelatedDetector) -> None:
     doc, found = run(detector, lines)
     assert "内胆材质：铝合金内胆" in kept(doc, found)
     assert "额定电压 220V 额定功率 750W" in kept(doc, found)
+
+
+@pytest.mark.parametrize(
+    "para",
+    [
+        "相关报道显示，今年一季度全市新增就业岗位1.2万个，同比增长8%。",
+        "相关新闻发布会上，市卫健委通报了近期疫情防控工作进展。",
+        "相关文章：作者在文中回顾了家乡四十年的变化，读来令人动容。",
+    ],
+)
+def test_article_paragraph_starting_with_xiangguan_stays(detector: RelatedDetector, para: str) -> None:
+    _doc, found = run(detector, [*ARTICLE, para, *ARTICLE])
+    assert found == []

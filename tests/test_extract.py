@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsieve.exceptions import EmptyInput, InputTooLarge, NewsieveError
-from newsieve.filters import Document, FilterConfig, Sieve
+from newsieve.filters import Document, FilterConfig, Sieve, SiteRules
 from newsieve.filters._text import split_line, strip_site_suffix
 from newsieve.filters.extract import extract_html, extract_text
 
@@ -165,6 +165,27 @@ def test_h1_that_is_only_the_site_name_loses() -> None:
     assert extract_html(html, url=None).title == "秋粮收购工作全面启动"
 
 
+def test_h1_text_loses_its_script_and_an_h1_in_noscript_is_no_candidate() -> None:
+    # the walk passes over junk and boilerplate tags rather than removing them; h1s are read
+    # as before: without the junk inside them, and not at all inside junk
+    paragraph = "<p>记者从市粮食局获悉，今年秋粮收购工作已全面启动，全市共设立收购网点一百二十个。</p>"
+    html = (
+        "<html><head><title>秋粮收购工作全面启动_晋中新闻网</title></head><body>"
+        "<noscript><h1>秋粮收购工作全面启动（请启用脚本）</h1></noscript>"
+        "<header><h1>晋中新闻网</h1><nav><a href='/'>首页</a></nav></header>"
+        "<div><h1>秋粮收购工作全面启动<script>document.write('脚本里的文字')</script></h1>"
+        + paragraph * 3
+        + "</div><footer>版权所有 晋中新闻网</footer></body></html>"
+    )
+    doc = extract_html(html, url=None)
+    assert doc.title == "秋粮收购工作全面启动"
+    assert "脚本里的文字" not in doc.text
+    assert "请启用脚本" not in doc.text
+    assert "首页" not in doc.text
+    assert "版权所有" not in doc.text
+    assert doc.text.count("记者从市粮食局获悉") == 3
+
+
 # -- broken, empty, huge --------------------------------------------------------------------
 
 
@@ -278,3 +299,65 @@ def test_plain_text_info_line_gives_metadata() -> None:
     assert doc.meta["source"] == "晋中日报"
     assert "来源" not in doc.text
     assert doc.site == "news.example.org"
+
+
+# -- the title after cleaning ---------------------------------------------------------------
+# A text page's first line becomes the title at extraction; when a detector removes it (an ad,
+# a menu word: chinesewebtext cc-14 ` 列表`, cc-36 a gambling brand), the title falls to the
+# next line that reads as one, or to none.
+
+TITLE_MENU = (FIXTURES / "extract" / "title-menu.txt").read_text(encoding="utf-8")
+TITLE_AD = (FIXTURES / "extract" / "title-ad.txt").read_text(encoding="utf-8")
+
+
+def test_menu_word_title_falls_to_the_next_line(sieve: Sieve) -> None:
+    doc = sieve.document(TITLE_MENU, content_type="text/plain")
+    assert doc.title == "列表"  # what extraction alone takes
+    verdict = sieve.judge(doc)
+    assert [s.label for s in verdict.removed if s.text == "列表"] == ["boilerplate.other"]
+    assert verdict.title == "社区老年食堂开业 居民吃饭更方便"
+    assert "社区老年食堂开业" not in verdict.text  # the new title is not also a paragraph
+    assert verdict.paragraphs[0].startswith("本报讯 本周一")
+    assert len(verdict.paragraphs) == 3
+
+
+def test_ad_title_with_no_title_like_line_after_it_leaves_no_title(sieve: Sieve) -> None:
+    verdict = sieve.clean(TITLE_AD, content_type="text/plain")
+    assert any(s.label == "ad.gambling" and s.text == "爱游戏体育官方" for s in verdict.removed)
+    # the next line is a long sentence: not a title, and it stays a paragraph
+    assert verdict.title == ""
+    assert "爱游戏" not in verdict.text
+    assert verdict.paragraphs[0].startswith("本文摘要：今年秋季学期开学以来")
+
+
+def test_title_partly_removed_keeps_the_rest(sieve: Sieve) -> None:
+    text = "抖音账号购买_社区老年食堂开业\n" + TITLE_MENU.split("\n", 2)[2]
+    rules = SiteRules(deny=(("抖音账号购买", "ad.other"),))
+    verdict = sieve.clean(text, content_type="text/plain", site_rules=rules)
+    assert verdict.title == "社区老年食堂开业"
+    assert len(verdict.paragraphs) == 3
+    # a scrap of a title is no title: the next line is taken as when all of it goes
+    rules = SiteRules(deny=(("抖音账号购买_社区老年食", "ad.other"),))
+    text = TITLE_MENU.replace(" 列表", "抖音账号购买_社区老年食堂")
+    verdict = sieve.clean(text, content_type="text/plain", site_rules=rules)
+    assert verdict.title == "社区老年食堂开业 居民吃饭更方便"
+
+
+def test_html_title_removed_falls_to_a_heading_only(sieve: Sieve) -> None:
+    page = (
+        "<html><head><title>爱游戏体育官方</title></head><body><div>"
+        "<h2>社区老年食堂开业</h2><p>{}</p></div></body></html>"
+    )
+    body = TITLE_MENU.split("\n", 2)[2].replace("\n", "</p><p>")
+    rules = SiteRules(deny=(("爱游戏体育官方", "ad.gambling"),))
+    verdict = sieve.clean(page.format(body), content_type="text/html", site_rules=rules)
+    assert verdict.title == "社区老年食堂开业"
+    no_heading = page.replace("<h2>社区老年食堂开业</h2>", "").format(body)
+    verdict = sieve.clean(no_heading, content_type="text/html", site_rules=rules)
+    assert verdict.title == ""
+    assert verdict.paragraphs[0].startswith("本报讯 本周一")
+
+
+def test_title_no_span_touches_is_kept(sieve: Sieve) -> None:
+    verdict = sieve.clean(SEED, content_type="text/plain")
+    assert verdict.title == "新时代新气象新作为我市开发区建设"

@@ -78,3 +78,35 @@ def test_view_is_cached_on_the_document() -> None:
     first = normalized_view(doc, VARIANTS)
     assert doc.cache[CACHE_KEY] is first
     assert normalized_view(doc, VARIANTS) is first
+
+
+def test_fast_translation_is_the_table_applied_once() -> None:
+    """The fast path (lower(), str.replace, a regex over the rest) gives what the plain table does,
+    also for texts with characters it must leave to the plain path (`À`, Greek, an emoji)."""
+    import random
+
+    from newsieve.filters import normalize as norm
+
+    table, mapped = norm._tables()
+    pool = [chr(c) for c in (*range(0x20, 0x250), *range(0x370, 0x450), *range(0xFF00, 0xFF70),
+                             *range(0x2160, 0x2190), *range(0x24B6, 0x24EA))]
+    pool += [*"白癜風中國們，：（）\u3000薴苧İẞ", "\U00010400", "\U0001F600"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 10)))
+        assert norm._translate(text) == mapped.sub(lambda m: m.group().translate(table), text), repr(text)
+
+
+def test_gap_pattern_finds_what_the_look_behind_form_does() -> None:
+    """`_GAP` starts with the separator (fast); the plain form starts with the look-behind."""
+    import random
+    import re
+
+    from newsieve.filters import normalize as norm
+
+    plain = re.compile(rf"(?<=[{norm._CJK}]){norm._GAP_CHAR}{{1,{norm.GAP_MAX}}}(?=[{norm._CJK}])")
+    alphabet = "白癜风中 .-*★♥\t/|\U0001F600ab1，"
+    rng = random.Random(11)
+    for _ in range(50000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert [m.span() for m in norm._GAP.finditer(text)] == [m.span() for m in plain.finditer(text)], text

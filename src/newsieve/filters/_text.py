@@ -280,6 +280,7 @@ _INFO_LABEL = re.compile(r"(?:时间|日期|发布|来源|作者|编辑|点击|�
 _SENTENCE_END = re.compile(r"[。！？]")
 DATE_LINE_MAX_CHARS = 30
 """A short line with a date and no sentence end (`2019年9月7日 10:30`) is a dateline."""
+_VALUE = re.compile(r"\d[.,]\d")
 INFO_LINE_MAX_CHARS = 120
 """An info line (`时间:2018-04-20 来源:未知 作者:admin 点击:`) is short; longer text with a
 date in it is an article paragraph."""
@@ -345,7 +346,11 @@ def is_info_line(text: str) -> bool:
     has_date = _DATE.search(text) is not None
     if labels >= 2 or (labels >= 1 and has_date):
         return True
-    return has_date and len(text) <= DATE_LINE_MAX_CHARS and not _SENTENCE_END.search(text)
+    if not has_date or len(text) > DATE_LINE_MAX_CHARS or _SENTENCE_END.search(text):
+        return False
+    # a row of a table of dated values (`2022/03/21 1,841.69 57,283`, chinesewebtext_cc_samples
+    # doc 39) is data, not a dateline
+    return _VALUE.search(_DATE.sub("", text)) is None
 
 
 def reporter(text: str) -> str | None:

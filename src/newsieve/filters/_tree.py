@@ -17,7 +17,8 @@ from selectolax.lexbor import LexborNode
 from ._text import patterns, squash
 
 __all__ = [
-    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "nonspace", "prune", "walk",
+    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "nonspace", "prune",
+    "skipped_tags", "walk",
 ]
 
 MIN_UNIT_CHARS = 15
@@ -56,7 +57,9 @@ BLOCK_TAGS = frozenset((
     "blockquote", "pre", "figure", "figcaption", "form", "fieldset", "address", "hr", "center", "body",
     "html", "details", "summary", "caption", "option", "menu", "legend",
 ))
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+"""Matched on the lower-cased style, after a substring test (a case-insensitive regex scans
+every position)."""
 _NEVER_UNLIKELY = frozenset(("body", "html", "a", "article", "main"))
 PARAGRAPH_TAGS = frozenset((
     "p", "pre", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "address",
@@ -65,14 +68,18 @@ PARAGRAPH_TAGS = frozenset((
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;]")
 
-@dataclass(slots=True)
 class Unit:
-    owner: int
-    pieces: list[str] = field(default_factory=list)
-    link_chars: int = 0
-    links: list[str] = field(default_factory=list)
-    text: str = ""
-    chars: int = 0
+    """One paragraph of the body: the text of a block between its child blocks and ``<br>`` s."""
+
+    __slots__ = ("chars", "link_chars", "links", "owner", "pieces", "text")
+
+    def __init__(self, owner: int) -> None:  # (not a dataclass: built for every paragraph of every page)
+        self.owner = owner  # pre-order index of the block the text is in
+        self.pieces: list[str] = []
+        self.link_chars = 0
+        self.links: list[str] = []
+        self.text = ""
+        self.chars = 0
 
 
 @dataclass(slots=True)
@@ -84,6 +91,11 @@ class Tree:
     nodes: list[LexborNode] = field(default_factory=list)
     end: list[int] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
+    chars: list[int] = field(default_factory=list)
+    """Non-space characters of each block's subtree (filled by ``choose_main``)."""
+    link_chars: list[int] = field(default_factory=list)
+    links: list[int] = field(default_factory=list)
+    """Links (distinct consecutive hrefs) of each block's subtree."""
 
 
 def nonspace(text: str) -> int:
@@ -93,11 +105,12 @@ def nonspace(text: str) -> int:
 # -- walking --------------------------------------------------------------------------------
 
 
-def walk(body: LexborNode, url: str | None) -> Tree:
+def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) -> Tree:
     """One depth-first pass over the body by child/next links (no parent lookups).
 
     Only block elements get an index (inline ones only pass on their block and link), so
-    a block's subtree is the index range ``[i, end[i]]``."""
+    a block's subtree is the index range ``[i, end[i]]``. Elements whose tag is in ``skip``
+    are passed over with all they hold."""
     tree = Tree()
     tags, parent, nodes = tree.tags, tree.parent, tree.nodes
     tags_append, parent_append, nodes_append = tags.append, parent.append, nodes.append
@@ -119,23 +132,25 @@ def walk(body: LexborNode, url: str | None) -> Tree:
                 break
             node, owner, link = stack.pop()
             continue
-        tag = node.tag
-        if tag == "-text":
-            text = node.text_content
+        text = node.text_content  # None for an element: one lookup for both questions
+        if text is not None:
             if text and not text.isspace():
                 unit = seg_unit[owner]
                 if unit is None:
                     unit = seg_unit[owner] = Unit(owner)
                     units.append(unit)
                 unit.pieces.append(text)
-                if link >= 0:
-                    unit.link_chars += nonspace(text)
+                if link >= 0:  # nonspace(text), inline: this runs for every link text of every page
+                    unit.link_chars += (
+                        len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\xa0")
+                    )
                     href = hrefs[link]
                     if href and (not unit.links or unit.links[-1] != href):
                         unit.links.append(href)
             node = node.next
             continue
-        if not tag or tag[0] in "-_!#":
+        tag = node.tag  # (a comment or doctype falls through as an inline node without children)
+        if tag in skip:
             node = node.next
             continue
         child_owner = owner
@@ -148,7 +163,7 @@ def walk(body: LexborNode, url: str | None) -> Tree:
             seg_append(None)
             seg_unit[owner] = None  # text after this block is a new unit of the parent
         elif tag == "a":
-            href = (node.attributes.get("href") or "").strip()
+            href = (node.attrs.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#")):
                 href = ""
             elif url:
@@ -187,57 +202,86 @@ def walk(body: LexborNode, url: str | None) -> Tree:
 # -- scoring --------------------------------------------------------------------------------
 
 
+_class_weights: dict[str, float] = {}
+CLASS_WEIGHT_CACHE_SIZE = 50_000
+"""Class/id strings repeat across pages; their weights are cached up to this many (the two
+case-insensitive regexes cost more than the rest of the scoring)."""
+
+
 def _class_weight(node: LexborNode) -> float:
     attrs = node.attributes
     name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
     if not name:
         return 0.0
-    pats = patterns()
-    weight = 0.0
-    if pats.negative.search(name):
-        weight -= CLASS_WEIGHT
-    if pats.positive.search(name):
-        weight += CLASS_WEIGHT
+    weight = _class_weights.get(name)
+    if weight is None:
+        pats = patterns()
+        weight = 0.0
+        if pats.negative.search(name):
+            weight -= CLASS_WEIGHT
+        if pats.positive.search(name):
+            weight += CLASS_WEIGHT
+        if len(_class_weights) >= CLASS_WEIGHT_CACHE_SIZE:
+            _class_weights.clear()
+        _class_weights[name] = weight
     return weight
+
+
+def _totals(tree: Tree) -> None:
+    """Characters, link characters and links of each block's subtree (``tree.chars``...)."""
+    n = len(tree.tags)
+    chars = [0] * n
+    link_chars = [0] * n
+    links = [0] * n
+    for unit in tree.units:
+        owner = unit.owner
+        chars[owner] += unit.chars
+        link_chars[owner] += unit.link_chars
+        if unit.links:
+            links[owner] += len(unit.links)
+    parent = tree.parent
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        chars[p] += chars[i]
+        link_chars[p] += link_chars[i]
+        links[p] += links[i]
+    tree.chars, tree.link_chars, tree.links = chars, link_chars, links
 
 
 def choose_main(tree: Tree) -> list[int]:
     """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
     n = len(tree.tags)
     score = [0.0] * n
-    chars = [0] * n
-    link_chars = [0] * n
     parent, tags = tree.parent, tree.tags
+    paragraph_tags = PARAGRAPH_TAGS
+    findall = _PUNCT.findall
     for unit in tree.units:
-        chars[unit.owner] += unit.chars
-        link_chars[unit.owner] += unit.link_chars
-        if unit.chars < MIN_UNIT_CHARS:
+        unit_chars = unit.chars
+        if unit_chars < MIN_UNIT_CHARS or unit.link_chars > MAX_SCORED_LINK_DENSITY * unit_chars:
             continue
-        if unit.link_chars > MAX_SCORED_LINK_DENSITY * unit.chars:
-            continue
-        length = min(unit.chars / PARAGRAPH_CHARS_PER_POINT, MAX_LENGTH_POINTS)
-        points = 1 + len(_PUNCT.findall(unit.text)) + length
+        length = min(unit_chars / PARAGRAPH_CHARS_PER_POINT, MAX_LENGTH_POINTS)
+        points = 1 + len(findall(unit.text)) + length
         cand = unit.owner
-        if tags[cand] in PARAGRAPH_TAGS and parent[cand] >= 0:
+        if tags[cand] in paragraph_tags and parent[cand] >= 0:
             cand = parent[cand]
-        level = 0
-        while cand >= 0 and level < 3:
-            score[cand] += points / (1, 2, 3)[level]
+        # the block, half to its parent, a third to the grandparent
+        score[cand] += points
+        cand = parent[cand]
+        if cand >= 0:
+            score[cand] += points / 2
             cand = parent[cand]
-            level += 1
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        if p >= 0:
-            chars[p] += chars[i]
-            link_chars[p] += link_chars[i]
+            if cand >= 0:
+                score[cand] += points / 3
+    _totals(tree)
+    chars, link_chars = tree.chars, tree.link_chars
     scored = [i for i in range(n) if score[i] > 0]
     if not scored:
         return []
     final: dict[int, float] = {}
-    for i in sorted(scored, key=lambda k: score[k], reverse=True)[:8]:
+    for i in sorted(scored, key=score.__getitem__, reverse=True)[:8]:
         density = link_chars[i] / chars[i] if chars[i] else 1.0
         final[i] = (score[i] + _class_weight(tree.nodes[i])) * (1 - density)
-    top = max(final, key=lambda k: final[k])
+    top = max(final, key=final.__getitem__)
     best = final[top]
     p = parent[top]
     if p < 0 or best <= 0:
@@ -259,31 +303,19 @@ def choose_main(tree: Tree) -> list[int]:
 
 
 def link_lists(tree: Tree, roots: list[int]) -> set[int]:
-    """Elements inside the main content that are link lists (see LINK_LIST_MIN_LINKS)."""
-    n = len(tree.tags)
-    links = [0] * n
-    chars = [0] * n
-    link_chars = [0] * n
-    for unit in tree.units:
-        links[unit.owner] += len(unit.links)
-        chars[unit.owner] += unit.chars
-        link_chars[unit.owner] += unit.link_chars
+    """Elements inside the main content that are link lists (see LINK_LIST_MIN_LINKS); after
+    ``choose_main``, whose totals it reads."""
+    chars, link_chars, links = tree.chars, tree.link_chars, tree.links
     lo = min(roots)
     hi = max(tree.end[r] for r in roots)
-    for i in range(hi, lo, -1):
-        p = tree.parent[i]
-        if p >= lo:
-            links[p] += links[i]
-            chars[p] += chars[i]
-            link_chars[p] += link_chars[i]
     roots_set = set(roots)
     return {
         i
         for i in range(lo, hi + 1)
-        if i not in roots_set
-        and links[i] >= LINK_LIST_MIN_LINKS
+        if links[i] >= LINK_LIST_MIN_LINKS
         and chars[i]
         and link_chars[i] > LINK_LIST_DENSITY * chars[i]
+        and i not in roots_set
     }
 
 _unlikely_cache: dict[str, bool] = {}
@@ -303,31 +335,53 @@ def _is_unlikely(name: str) -> bool:
     return hit
 
 
-@lru_cache(maxsize=4)
-def _junk_selector(tags: frozenset[str]) -> str:
-    return ", ".join(sorted(tags))
+def _hidden_style(style: str) -> bool:
+    low = style.lower()
+    return ("isplay" in low or "isibility" in low) and _HIDDEN_STYLE.search(low) is not None
+
+
+_PRUNE_SELECTOR = "h1, [class], [id], [role], [style], [hidden]"
+"""What ``prune`` reads: h1s and elements with an attribute it classifies."""
+
+
+@lru_cache(maxsize=1)
+def skipped_tags() -> frozenset[str]:
+    """Tags whose elements ``walk`` skips whole: junk (never text of a page) and boilerplate
+    (never the article). Skipped rather than removed: lexbor tests every selector of a list on
+    every element, so a selector per tag cost more than all the rest of the pruning."""
+    pats = patterns()
+    return pats.junk_tags | pats.boilerplate_tags
+
+
+def _h1_text(node: LexborNode, junk: frozenset[str]) -> str | None:
+    """The text of an h1 without the junk in it; None when the h1 is inside junk."""
+    up = node.parent
+    while up is not None:
+        if up.tag in junk:
+            return None
+        up = up.parent
+    inner = [n for n in node.traverse() if n.tag in junk]
+    for n in reversed(inner):
+        n.decompose()
+    return node.text()
 
 
 def prune(body: LexborNode, *, by_class: bool = True) -> list[str]:
-    """Remove junk and boilerplate elements (one native selection, classified here); return
-    the texts of the h1s, read before anything is removed."""
+    """Remove hidden elements and those whose class or id read as boilerplate (one native
+    selection, classified here); return the texts of the h1s, read before anything around
+    them is removed. Junk and boilerplate tags stay for ``walk`` to skip (``skipped_tags``)."""
     pats = patterns()
+    junk, roles = pats.junk_tags, pats.boilerplate_roles
     h1s: list[str] = []
-    # junk first, so that it counts in no text length below; one native selection for all the
-    # tags (strip_tags runs one per tag), removed children first so no freed node is touched
-    for node in reversed(body.css(_junk_selector(pats.junk_tags))):
-        node.decompose()
-    selector = ", ".join(["h1", "[class]", "[id]", "[role]", "[style]", "[hidden]", *pats.boilerplate_tags])
-    # children come after their parents in document order: removing in reverse order never
-    # touches a node whose ancestor was already freed
-    boiler, roles = pats.boilerplate_tags, pats.boilerplate_roles
-    for node in reversed(body.css(selector)):
+    # Children come after their parents in document order: removing in reverse order never
+    # touches a node whose ancestor was already freed, and what an h1 holds is removed before
+    # its text is read.
+    for node in reversed(body.css(_PRUNE_SELECTOR)):
         tag = node.tag or ""
         if tag == "h1":
-            h1s.append(node.text())
-            continue
-        if tag in boiler:
-            node.decompose()
+            text = _h1_text(node, junk)
+            if text is not None:
+                h1s.append(text)
             continue
         attrs = node.attributes  # a dict: cheaper than several node.attrs lookups
         style = attrs.get("style")
@@ -335,7 +389,7 @@ def prune(body: LexborNode, *, by_class: bool = True) -> list[str]:
         if (
             "hidden" in attrs
             or (role and role.lower() in roles)
-            or (style and _HIDDEN_STYLE.search(style))
+            or (style and _hidden_style(style))
         ):
             node.decompose()
             continue

@@ -225,7 +225,8 @@ def decode(data: bytes | str, *, charset: str | None = None, content_type: str |
         if codec in tried:
             continue
         tried.append(codec)
-        text = _strict(data, codec)
+        # (a UTF-8 page is not decoded twice: utf8_text is its strict reading already)
+        text = utf8_text if codec == "utf-8" and utf8_text is not None else _strict(data, codec)
         if text is not None:
             return Decoded(text, codec, source)
 

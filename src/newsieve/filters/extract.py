@@ -3,12 +3,13 @@
 HTML, in one pass over the lexbor tree (selectolax):
 
 1. Read the head (``<title>``, ``og:title``, author and date meta tags) and the h1s, then
-   remove what is never the article, in one native selection: ``script``/``style``...,
-   ``nav``/``aside``/``footer``/``header``, hidden elements, and elements whose class or id
-   say comments, menus, breadcrumbs or hot lists (``data/extract/patterns.toml``).
+   remove, in one native selection, hidden elements and elements whose class or id say
+   comments, menus, breadcrumbs or hot lists (``data/extract/patterns.toml``).
 2. Walk the body once, in document order, cutting the text into *units* (paragraphs): a
    unit is the text of one block element (``p``, ``div``, ``td``, ``li``...) between its
-   child blocks and ``<br>`` s, with the characters and hrefs of its links.
+   child blocks and ``<br>`` s, with the characters and hrefs of its links. The walk passes
+   over what is never the article, whole: ``script``/``style``... and
+   ``nav``/``aside``/``footer``/``header``.
 3. Score containers the Readability way, counted in characters because Chinese has no
    spaces: each unit adds ``1 + punctuation + min(chars / 100, 3)`` to the block that holds
    it, half of that to the next ancestor and a third to the one above; a container's score
@@ -33,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import choose_main, link_lists, prune, walk
+from ._tree import choose_main, link_lists, prune, skipped_tags, walk
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text"]
@@ -194,7 +195,7 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
         return _assemble(squash(doc_title), [], url=url, meta=meta)
     h1s = [t for t in (squash(h) for h in prune(body, by_class=by_class)[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
-    tree = walk(body, url)
+    tree = walk(body, url, skipped_tags())
     units = tree.units
     roots = choose_main(tree)
 

@@ -18,10 +18,11 @@ from newsieve.exceptions import EmptyInput, InputTooLarge, RulesError
 from . import decode as _decode
 from . import extract as _extract
 from . import score as _score
+from ._text import MIN_TITLE_CHARS, looks_like_title
 from .base import Detector, FilterConfig
 from .detectors import DETECTORS
 from .rules import Rules, load_rules
-from .types import Document, Flag, Meta, Span, Verdict
+from .types import Block, Document, Flag, Meta, Span, Verdict
 
 __all__ = ["Sieve", "SiteRules", "clean"]
 
@@ -90,7 +91,7 @@ class Sieve:
             if size > limit:
                 raise InputTooLarge(size, limit)
         decoded = _decode.decode(data, charset=charset, content_type=content_type)
-        if not decoded.text.strip():
+        if not decoded.text or decoded.text.isspace():  # (strip() would copy the whole page)
             raise EmptyInput("the input is empty")
         is_html = _decode.looks_like_html(decoded.text, content_type)
         if is_html:
@@ -99,7 +100,7 @@ class Sieve:
             doc = _extract.extract_text(decoded.text, url=url)
         doc.charset = decoded.charset
         doc.content_type = "text/html" if is_html else "text/plain"
-        if not doc.text.strip():
+        if not doc.text or doc.text.isspace():
             raise EmptyInput("no text could be extracted from the input")
         return doc
 
@@ -135,11 +136,11 @@ class Sieve:
             spans = _apply_site_rules(doc, spans, site_rules)
         spans = _dedupe(spans)
         meta = _collect_meta(doc, spans)
-        paragraphs = _cleaned_paragraphs(doc, spans)
+        title, paragraphs = _title_and_paragraphs(doc, spans)
         text = "\n".join(paragraphs)
         spam_score, action, reasons = _score.score(doc, spans, flags, paragraphs, self.config)
         return Verdict(
-            title=doc.title,
+            title=title,
             text=text,
             paragraphs=paragraphs,
             meta=meta,
@@ -206,33 +207,70 @@ def _union(spans: Sequence[Span]) -> list[tuple[int, int]]:
     return out
 
 
-def _cleaned_paragraphs(doc: Document, spans: Sequence[Span]) -> list[str]:
+def _cleaned_blocks(doc: Document, spans: Sequence[Span]) -> list[tuple[Block, str, bool]]:
+    """Each block but the tail ones, with its text once the spans are cut out (empty when
+    nothing is left but separators) and whether any span touched it."""
     removed = _union(spans)
-    out: list[str] = []
+    n_removed = len(removed)
+    leftover = _LEFTOVER.match
+    out: list[tuple[Block, str, bool]] = []
     i = 0
     for block in doc.blocks:
-        if block.kind == "tail" or block.kind == "title":
+        if block.kind == "tail":
             continue  # a tail block is outside the article: kept only to be labeled
-        while i < len(removed) and removed[i][1] <= block.start:
+        start, end = block.start, block.end
+        while i < n_removed and removed[i][1] <= start:
             i += 1
+        if i == n_removed or removed[i][0] >= end:  # untouched (most blocks)
+            text = block.text.strip()
+            out.append((block, "" if text and leftover(text) else text, False))
+            continue
         pieces: list[str] = []
-        pos = block.start
+        pos = start
         j = i
-        while j < len(removed) and removed[j][0] < block.end:
+        while j < n_removed and removed[j][0] < end:
             r_start, r_end = removed[j]
             if r_start > pos:
                 pieces.append(doc.text[pos:r_start])
             pos = max(pos, r_end)
             j += 1
-        if pos < block.end:
-            pieces.append(doc.text[pos : block.end])
-        if len(pieces) == 1 and pos == block.start:
-            text = pieces[0].strip()
-        else:
-            text = "".join(pieces).strip(_EDGE + "\n")
-        if text and not _LEFTOVER.match(text):
-            out.append(text)
+        if pos < end:
+            pieces.append(doc.text[pos:end])
+        text = "".join(pieces).strip(_EDGE + "\n")
+        out.append((block, "" if text and leftover(text) else text, True))
     return out
+
+
+TITLE_EDGE = _EDGE + "_-—–｜·:：,，"
+"""What is left at the edges of a title once a span is cut out of it (the `_` that joined
+`抖音账号购买` to the headline in chinesewebtext cc-29 is the title separator)."""
+
+
+def _title_and_paragraphs(doc: Document, spans: Sequence[Span]) -> tuple[str, list[str]]:
+    """The cleaned title and paragraphs.
+
+    A title that a span covers is cleaned like a paragraph. When less than MIN_TITLE_CHARS is
+    left of it (the first line of a text page is an ad or a menu word: chinesewebtext cc-14
+    `列表`, cc-36 `爱游戏体育官方`), the title falls to the first block left after cleaning, when that block
+    is untouched and reads as a title (a plain-text line, as ``extract_text`` takes its first
+    line; a heading in HTML) and, on a text page, some text follows it; else there is none."""
+    cleaned = _cleaned_blocks(doc, spans)
+    title = doc.title
+    body = [(block, text, touched) for block, text, touched in cleaned if block.kind != "title" and text]
+    paragraphs = [text for _, text, _ in body]
+    title_blocks = [(text, touched) for block, text, touched in cleaned if block.kind == "title"]
+    if not title_blocks or not title_blocks[0][1]:
+        return title, paragraphs
+    title = title_blocks[0][0].strip(TITLE_EDGE)
+    if len(title) >= MIN_TITLE_CHARS:
+        return title, paragraphs
+    if body:
+        block, text, touched = body[0]
+        plain = doc.content_type == "text/plain"
+        eligible = len(body) >= 2 if plain else block.kind == "heading"
+        if eligible and not touched and looks_like_title(text):
+            return text, paragraphs[1:]
+    return "", paragraphs
 
 
 def _collect_meta(doc: Document, spans: Sequence[Span]) -> Meta:

@@ -11,6 +11,7 @@ DETECTORS: tuple[str, ...] = (
     "newsieve.filters.detectors.other_ads:OtherAdDetector",
     "newsieve.filters.detectors.boilerplate:BoilerplateDetector",
     "newsieve.filters.detectors.related:RelatedDetector",
+    "newsieve.filters.detectors.listruns:ListRunDetector",
     "newsieve.filters.detectors.damage:DamageDetector",
     "newsieve.filters.detectors.promotion:PromotionDetector",
     "newsieve.filters.detectors.repetition:RepetitionDetector",

@@ -11,6 +11,12 @@ removes, block by block:
   alone; weak footers (``审核：``, ``点击：``) only go when their whole block is footer;
 - names read off a removed line (editor, source, author) travel in ``evidence["meta"]``.
 
+Site chrome of text/plain pages (menus, share bars, comment and login prompts, ICP lines) is
+data too, as lines made only of such items (mode ``block``). One shape is not: a navigation
+line of words no list holds (`北欧广播, 北欧电视, 华侨华人, 国际新闻, …`), read off its structure
+(``menu_items``: many short items between separators, no sentence) and only outside the run of
+prose blocks, in the page's header or footer (``boilerplate.other.menu_line``).
+
 The helpers here (``KeyFinder``, ``cutting``, ``before_ok``, ``is_leftover``) are shared with
 ``related.py`` and ``damage.py``. Speed: each rule's ``trigger`` (a few literals) is searched
 first, and full patterns only run in the blocks where their trigger is.
@@ -18,11 +24,11 @@ first, and full patterns only run in the blocks where their trigger is.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .._match import KeyFinder
 from ..base import FilterConfig, Finding
 from ..rules import Rule, Rules
 from ..types import Block, Document, Span
@@ -52,6 +58,10 @@ _BULLETS = frozenset(" \t\u3000\u00a0-–—·•*>»|│丨｜")
 
 DEFAULT_MAX_LEN = 60
 """Longest footer item, when a (local) rule does not say: a footer line is short."""
+CHROME_LINE_MAX_CHARS = 300
+"""Longest line of chrome items (a menu line of a Chinese portal runs to 200 characters)."""
+# A sentence end followed by more text: the block is prose.
+_IN_PROSE = re.compile(r"[。！？!?][\u4e00-\u9fff]")
 
 
 def is_leftover(text: str) -> bool:
@@ -88,68 +98,6 @@ def prefilter(rules: Iterable[Rule]) -> re.Pattern[str] | None:
     if all(r.extra.get("trigger") for r in rules):
         return re.compile("|".join(f"(?:{r.extra['trigger']})" for r in rules))
     return combined_pattern(rules)
-
-
-class KeyFinder:
-    """Finds the earliest hit of any of a set of rules, fast: each distinct ``trigger`` (a few
-    literals) is searched first, and only the rules whose trigger is present run their full
-    pattern. A drop-in for ``combined_pattern(rules).search``/``.finditer``."""
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.rules = list(rules)
-        groups: dict[str, list[Rule]] = {}
-        self.always: list[Rule] = []
-        for r in self.rules:
-            trig = r.extra.get("trigger")
-            if trig:
-                groups.setdefault(str(trig), []).append(r)
-            else:
-                self.always.append(r)
-        self.groups = [(re.compile(t), rs) for t, rs in groups.items()]
-
-    def __bool__(self) -> bool:
-        return bool(self.rules)
-
-    def triggered(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Rule]:
-        end = len(text) if endpos is None else endpos
-        out = list(self.always)
-        for trig, rs in self.groups:
-            if trig.search(text, pos, end) is not None:
-                out.extend(rs)
-        return out
-
-    def finditer(self, text: str, pos: int = 0) -> list[re.Match[str]]:
-        """All hits from ``pos`` on, by start (hits of different rules may overlap)."""
-        found = [m for r in self.triggered(text, pos) for m in r.pattern.finditer(text, pos)]
-        return sorted(found, key=lambda m: (m.start(), -m.end()))
-
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        best: re.Match[str] | None = None
-        for r in self.triggered(text, pos):
-            m = r.pattern.search(text, pos)
-            if m is not None and (best is None or m.start() < best.start()):
-                best = m
-        return best
-
-    def blocks(self, doc: Document) -> list[int]:
-        """Indexes of the blocks where some trigger (or a rule without one) hits, in order."""
-        if not self.rules or not doc.blocks:
-            return []
-        if self.always:
-            return list(range(len(doc.blocks)))
-        # one pass per distinct trigger: literal searches are fast, an alternation of them is not
-        starts = [b.start for b in doc.blocks]
-        hit: set[int] = set()
-        for trig, _ in self.groups:
-            m = trig.search(doc.text)
-            while m is not None:
-                i = bisect.bisect_right(starts, m.start()) - 1
-                pos = m.end()
-                if i >= 0 and m.start() < doc.blocks[i].end:
-                    hit.add(i)
-                    pos = max(pos, doc.blocks[i].end)  # one hit is enough: on to the next block
-                m = trig.search(doc.text, pos)
-        return sorted(hit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +168,12 @@ class BlockScanner:
     def items(self, text: str) -> list[_Item]:
         """Candidate items of one block, each checked for boundaries and length."""
         out: list[_Item] = []
+        # a line made only of chrome items (mode "block") holds no sentence and is short: in prose
+        # (`…。他说`) or a long paragraph those rules cannot take the block, so they do not run
+        prose = len(text) > CHROME_LINE_MAX_CHARS or _IN_PROSE.search(text) is not None
         for fr in self.rules:
+            if prose and fr.mode == "block" and fr.extent == "match":
+                continue
             if fr.trigger is not None and fr.trigger.search(text) is None:
                 continue
             for m in fr.rule.pattern.finditer(text):
@@ -284,12 +237,19 @@ class BlockScanner:
 
 
 def _outermost(items: list[_Item]) -> list[_Item]:
-    """Drop items lying inside a longer one (the domain inside `版权所有，转载请注明来源 x.com`)."""
-    return [
-        it for it in items
-        if not any(o is not it and o.start <= it.start and it.end <= o.end
-                   and (o.end - o.start) > (it.end - it.start) for o in items)
-    ]
+    """Drop items lying inside a longer one (the domain inside `版权所有，转载请注明来源 x.com`), and
+    repeats of one range (two rules on one item: `发表评论`)."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for it in items:
+        size = it.end - it.start
+        if (it.start, it.end) in seen or any(
+            o is not it and o.start <= it.start and it.end <= o.end and o.end - o.start > size for o in items
+        ):
+            continue
+        seen.add((it.start, it.end))
+        out.append(it)
+    return out
 
 
 def _covered(n: int, items: Iterable[_Item]) -> list[bool]:
@@ -353,6 +313,58 @@ def next_block_span(doc: Document, index: int, span: Span, max_len: int, stop: K
     )
 
 
+MENU_CONFIDENCE = 0.8
+"""Confidence of a menu line read off its shape alone (the data rules' chrome lines: 0.85)."""
+MENU_MIN_ITEMS = 4
+"""A menu line holds at least this many items (`北欧广播, 北欧电视, 华侨华人, 国际新闻, …`,
+chinesewebtext_cc_samples doc 48: nine): three short words may be a list in the text."""
+MENU_ITEM_MAX_CHARS = 8
+"""Longest menu item (section names run 2 to 6 characters; `商业与管理学院` 7)."""
+MENU_CJK_SHARE = 0.6
+"""Share of the items that hold Chinese at least (a line of model numbers is a spec list)."""
+PROSE_MIN_CHARS = 30
+"""A block this long with a sentence end in it is prose: the article runs from the first such
+block to the last, and menu lines are only looked for outside that run (page header, footer)."""
+VERSE_CLAUSE_CHARS = (5, 7)
+"""Clauses of a classical verse line (五言, 七言): a line of items all this long is a poem."""
+# Items are split at spaces and bars; a comma or 、 only counts with a space after it (a sentence
+# runs its clauses together: `痰多咳嗽、气短乏力，是脾虚…`).
+_MENU_SPLIT = re.compile(r"[,，、]?[\s|｜丨│•]+")
+_MENU_NOT = re.compile(r"[。！？!?；;：:（(《“\"]|记者|编辑|作者|通讯员|摄影|来源")
+_PROSE_END = re.compile(r"[。！？!?]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def menu_items(text: str) -> list[str] | None:
+    """The items of a navigation line (`新闻中心 | 产品展示 | 行业资讯 | 联系我们`), or None.
+
+    Many short items between separators, no sentence, no `key：value` and no byline; not letters
+    spaced out (`热 点 推 荐`), nor a verse (clauses all of one length, `床前明月光 疑是地上霜 …`)."""
+    if _MENU_NOT.search(text):
+        return None
+    items = [p for p in _MENU_SPLIT.split(text.strip()) if p]
+    if len(items) < MENU_MIN_ITEMS or len(set(items)) < MENU_MIN_ITEMS - 1:
+        return None
+    if any(not 2 <= len(p) <= MENU_ITEM_MAX_CHARS for p in items) or all(p.isdigit() for p in items):
+        return None
+    if sum(1 for p in items if _CJK.search(p)) < MENU_CJK_SHARE * len(items):
+        return None
+    if len({len(p) for p in items}) == 1 and len(items[0]) in VERSE_CLAUSE_CHARS:
+        return None
+    return items
+
+
+def menu_blocks(doc: Document) -> list[int]:
+    """Blocks before the first prose block or after the last one that are navigation lines."""
+    prose = [i for i, b in enumerate(doc.blocks)
+             if b.end - b.start >= PROSE_MIN_CHARS and _PROSE_END.search(doc.text, b.start, b.end)]
+    if not prose:
+        return []
+    edge = [*range(prose[0]), *range(prose[-1] + 1, len(doc.blocks))]
+    return [i for i in edge if doc.blocks[i].kind != "title"
+            and menu_items(doc.text[doc.blocks[i].start:doc.blocks[i].end]) is not None]
+
+
 class BoilerplateDetector:
     """``boilerplate.prevnext``, ``.repost``, ``.wechat`` and ``.other`` spans."""
 
@@ -379,4 +391,11 @@ class BoilerplateDetector:
                                                 self.tag)
                         if extra is not None:
                             out.append(extra)
+        for index in menu_blocks(doc):
+            block = doc.blocks[index]
+            out.append(Span(label="boilerplate.other", reason="boilerplate.other.menu_line",
+                            start=block.start, end=block.end, text=doc.text[block.start:block.end],
+                            confidence=MENU_CONFIDENCE,
+                            evidence={"rule": "menu_items", "items": len(menu_items(block.text) or ())},
+                            detector=self.tag))
         return out

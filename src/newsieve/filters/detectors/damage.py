@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
+from .._match import CharGate, KeyFinder, LiteralScanner, literals
 from ..base import FilterConfig, Finding
 from ..rules import Rule, Rules
 from ..types import Document, Flag
-from .boilerplate import KeyFinder, cutting, trigger_of
+from .boilerplate import cutting, trigger_of
 
-__all__ = ["DamageDetector"]
+__all__ = ["DamageDetector", "matches_near"]
 
 ARTICLE_BLOCK_MIN_CHARS = 30
 """Blocks shorter than this (titles, footers, menus) are not used to judge digit damage."""
@@ -84,6 +86,27 @@ class DamageDetector:
         self.digit_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.digits_stripped")]
         self.mojibake_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.mojibake")]
         self.obfuscated_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.obfuscated")]
+        # one scan for the first characters of all triggers (and of the control characters) tells
+        # which triggers may be on the page: most are not, and each search of one is a full scan
+        # (not for the obfuscation rules: `\n` and `(` are on every page)
+        self.mojibake_gate = CharGate(
+            [_CONTROL.pattern, *(t.pattern if t else None for _, t in self.mojibake_rules)]
+        )
+        # Digit rules with a `lead` (damage.toml) are not searched over the whole article: one scan
+        # finds their triggers' literals, and each rule is only tried (`match`) where a hit can
+        # start, at most `lead` characters before one of them. The others are searched as before.
+        self.digit_leads: list[int | None] = []
+        self._digit_literals: dict[str, list[int]] = {}
+        for index, (rule, trigger) in enumerate(self.digit_rules):
+            lead = rule.extra.get("lead")
+            found = literals(trigger.pattern) if trigger is not None else None
+            if found is None or not isinstance(lead, int) or isinstance(lead, bool) or lead < 0:
+                self.digit_leads.append(None)
+                continue
+            self.digit_leads.append(lead)
+            for lit in found:
+                self._digit_literals.setdefault(lit, []).append(index)
+        self._digit_scanner = LiteralScanner(self._digit_literals)
         # footers and related lists quote other articles' titles: not this article's numbers
         self.footers = KeyFinder(cutting(rules.by_label("boilerplate.")))
         self.tag = f"{self.name}@{self.version}"
@@ -120,20 +143,25 @@ class DamageDetector:
             return None
         # one string, a newline before each block (the `年` rule reads a block's start as a boundary)
         text = "\n" + "\n".join(self._article_blocks(doc))
-        scan = _TEMPLATE_DATE.sub(" ", text)
-        survivors = sum(
-            1 for m in _DIGIT_RUN.finditer(scan)
-            if len(m.group(0)) <= LONG_NUMBER_MAX_DIGITS and scan[m.start() - 1] != "."
-        )
         weight = 0.0
         kinds: set[str] = set()
         decimals = 0
         count = 0
         examples: list[str] = []
-        for rule, trigger in self.digit_rules:
-            if trigger is not None and trigger.search(text) is None:
+        starts: dict[int, list[int]] = {}
+        for start, lit in self._digit_scanner.scan(text):
+            for index in self._digit_literals[lit]:
+                starts.setdefault(index, []).append(start)
+        for index, (rule, trigger) in enumerate(self.digit_rules):
+            lead = self.digit_leads[index]
+            matches: Iterable[re.Match[str]]
+            if lead is not None:
+                matches = matches_near(rule.pattern, text, starts.get(index, ()), lead)
+            elif trigger is not None and trigger.search(text) is None:
                 continue
-            for m in rule.pattern.finditer(text):
+            else:
+                matches = rule.pattern.finditer(text)
+            for m in matches:
                 count += 1
                 weight += float(rule.extra.get("weight", 1.0))
                 kinds.add(rule.id)
@@ -144,6 +172,13 @@ class DamageDetector:
             return None
         if kinds == {"damage.digits_stripped.decimal"} and decimals < DECIMAL_ALONE_MIN:
             return None
+        # the surviving numbers are counted only now: most pages have no gap at all (88 of the 100
+        # pages of bench_filters), and the count is two passes of digit regexes over the article
+        scan = _TEMPLATE_DATE.sub(" ", text)
+        survivors = sum(
+            1 for m in _DIGIT_RUN.finditer(scan)
+            if len(m.group(0)) <= LONG_NUMBER_MAX_DIGITS and scan[m.start() - 1] != "."
+        )
         stripped = (survivors == 0 and weight >= GAPS_WITHOUT_NUMBERS) or (
             weight >= GAPS_WITH_NUMBERS
             and len(kinds) >= MIN_KINDS_WITH_NUMBERS
@@ -165,10 +200,12 @@ class DamageDetector:
     def _mojibake(self, doc: Document) -> Flag | None:
         # invisible control characters some sites sprinkle into text (cc docs 7, 8, 34) are not
         # damage by themselves, but they must not hide a `?？` pair
-        text = _CONTROL.sub("", doc.text) if _CONTROL.search(doc.text) else doc.text
+        control, *possible = self.mojibake_gate.possible(doc.text)
+        text = _CONTROL.sub("", doc.text) if control and _CONTROL.search(doc.text) else doc.text
         hits: list[tuple[int, int, Rule]] = []
-        for rule, trigger in self.mojibake_rules:
-            if trigger is not None and trigger.search(text) is None:
+        # (removing control characters adds no character: what the gate rules out stays out)
+        for (rule, trigger), maybe in zip(self.mojibake_rules, possible, strict=True):
+            if trigger is not None and (not maybe or trigger.search(text) is None):
                 continue
             found = [m for m in rule.pattern.finditer(text) if not _in_url(text, m.start())]
             if len(found) >= int(rule.extra.get("min_count", MOJIBAKE_MIN)):
@@ -208,6 +245,26 @@ class DamageDetector:
                     detector=self.tag,
                 )
         return None
+
+
+def matches_near(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], lead: int
+) -> list[re.Match[str]]:
+    """``list(pattern.finditer(text))`` for a pattern whose every hit starts at most ``lead``
+    characters before one of ``starts`` (its trigger's places): the pattern is only tried there."""
+    tries = sorted({p - k for p in starts for k in range(lead + 1) if p >= k})
+    out: list[re.Match[str]] = []
+    last = 0
+    for pos in tries:
+        if pos < last:
+            continue
+        m = pattern.match(text, pos)
+        if m is not None:
+            if m.end() == m.start():  # an empty hit: finditer's stepping rules, not ours
+                return list(pattern.finditer(text))
+            out.append(m)
+            last = m.end()
+    return out
 
 
 def _in_url(text: str, pos: int) -> bool:

@@ -21,11 +21,15 @@ Reasons: ``ad.medical.query``, ``ad.medical.claim``, ``ad.medical.hospital_link`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
 
+from newsieve.exceptions import RulesError
+
+from .._match import LiteralScanner, trie_alternation
 from ..base import FilterConfig, Finding
 from ..normalize import NormalizedText, merged_variants, normalize, normalized_view
 from ..rules import Rule, Rules
@@ -80,6 +84,14 @@ _CONTACT_KIND = re.compile(r"(qq)|微信|威信|薇信|v信|vx|wx|weixin")
 _CONTACT_LEAD = re.compile(r"^[^\da-z]*(?:qq|微信|威信|薇信|v信|vx|wx|weixin)?[^\da-z]*")
 
 
+def _nonempty(words: Iterable[str]) -> list[str]:
+    """The words of a lexicon for an alternation; none is an error (as ``_ads.alternation`` says)."""
+    found = [w for w in words if w]
+    if not found:
+        raise RulesError("an alternation needs at least one word")
+    return found
+
+
 @dataclass(slots=True)
 class _Hit:
     reason: str
@@ -98,29 +110,40 @@ class MedicalAdDetector:
         diseases = rules.lexicon("ad.diseases")
         self.diseases = diseases
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
-        disease_alt = _ads.alternation({*diseases.words, *diseases.variants.values()})
-        city_alt = _ads.alternation(rules.words("ad.cities"))
+        # lexicon alternations as tries: the same matches as `_ads.alternation` (longest first),
+        # and the regex engine branches once per character, not once per word (the window rules
+        # try {diseases} at every position of a window: 2x faster on bench_filters' pages)
+        disease_alt = trie_alternation(_nonempty({*diseases.words, *diseases.variants.values()}))
+        city_alt = trie_alternation(_nonempty(rules.words("ad.cities")))
         hospital = rf"[\u4e00-\u9fff]{{0,{BRAND_MAX}}}?(?:{disease_alt})(?:病)?(?:专科)?{_HOSPITAL_SUFFIX}"
-        core_alt = _ads.alternation(rules.words("ad.diseases.core"))
+        core_alt = trie_alternation(_nonempty(rules.words("ad.diseases.core")))
         values = {"diseases": disease_alt, "core": core_alt, "hospital": hospital}
         # rules about a disease run in windows around the disease words; the others on the block
-        self.windowed: list[tuple[Rule, re.Pattern[str]]] = []
-        self.blockwide: list[tuple[Rule, re.Pattern[str]]] = []
+        # each with its `trigger` (literals every hit holds): a window or block without them is
+        # not searched with the full pattern (most windows around a disease word hold no query)
+        self.windowed: list[tuple[Rule, re.Pattern[str], re.Pattern[str] | None]] = []
+        self.blockwide: list[tuple[Rule, re.Pattern[str], re.Pattern[str] | None]] = []
         for rule in rules.by_label(LABEL):
             raw = rule.pattern.pattern
             near_disease = any(f"{{{name}}}" in raw for name in ("diseases", "core", "hospital"))
-            (self.windowed if near_disease else self.blockwide).append((rule, _ads.expand(rule, values)))
+            trigger = rule.extra.get("trigger")
+            entry = (rule, _ads.expand(rule, values), re.compile(str(trigger)) if trigger else None)
+            (self.windowed if near_disease else self.blockwide).append(entry)
         self.hospital_re = re.compile(hospital)
         self.cities = frozenset(rules.words("ad.cities"))
-        self.disease_re = re.compile(_ads.alternation(diseases.words))
+        self.disease_re = re.compile(trie_alternation(_nonempty(diseases.words)))
         self.city_re = re.compile(rf"^(?:{city_alt})")
         self.public_words = rules.words("ad.medical.public_hospital")
         self.host_words = tuple(w.lower() for w in rules.words("ad.medical.hosts"))
         self.core = frozenset(rules.words("ad.diseases.core"))
         self.auto = ahocorasick.Automaton()
+        self._by_key: dict[str, str] = {}
         for word in {*diseases.words, *diseases.variants.values()}:
             self.auto.add_word(word.lower(), word)
+            self._by_key[word.lower()] = word
         self.auto.make_automaton()
+        # the page-wide pass for disease words (the automaton reads evidence off short hits)
+        self.scanner = LiteralScanner(self._by_key)
         self._url_memo: dict[str, object] = {}
         normalize("")  # build the normalization tables now, not on the first page
 
@@ -208,7 +231,10 @@ class MedicalAdDetector:
         for title in (doc.title, doc.meta.get("raw_title", "")):
             if not title:
                 continue
-            for m in self.hospital_re.finditer(title.lower()):
+            low = title.lower()
+            if not self.scanner.scan(low):
+                continue  # a hospital name holds a disease word (and the regex tries every position)
+            for m in self.hospital_re.finditer(low):
                 if self.is_ad_hospital(m.group(0)):
                     return m.group(0)
         return None
@@ -220,7 +246,10 @@ class MedicalAdDetector:
         normalized positions of their disease words."""
         blocks: dict[int, list[tuple[int, int]]] = {}
         mentions = core = 0
-        for n_end, word in self.auto.iter(view.text):
+        by_key = self._by_key
+        for k_start, key in self.scanner.scan(view.text):
+            word = by_key[key]
+            n_end = k_start + len(key) - 1
             n_start = n_end - len(word) + 1
             o_start, _ = view.to_original(n_start, n_end + 1)
             bi = _ads.block_at(doc, o_start)
@@ -271,10 +300,12 @@ class MedicalAdDetector:
         n_end = view.from_original(block.end)
         found: list[tuple[Rule, re.Match[str]]] = []
         for w_start, w_end in self._windows(n_start, n_end, diseases):
-            for rule, pattern in self.windowed:
-                found.extend((rule, m) for m in pattern.finditer(view.text, w_start, w_end))
-        for rule, pattern in self.blockwide:
-            found.extend((rule, m) for m in pattern.finditer(view.text, n_start, n_end))
+            for rule, pattern, trigger in self.windowed:
+                if trigger is None or trigger.search(view.text, w_start, w_end) is not None:
+                    found.extend((rule, m) for m in pattern.finditer(view.text, w_start, w_end))
+        for rule, pattern, trigger in self.blockwide:
+            if trigger is None or trigger.search(view.text, n_start, n_end) is not None:
+                found.extend((rule, m) for m in pattern.finditer(view.text, n_start, n_end))
         hits: list[_Hit] = []
         for rule, m in found:
             reason = _ads.reason_of(rule)

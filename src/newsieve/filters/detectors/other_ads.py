@@ -1,26 +1,39 @@
-"""``ad.other``: SEO keyword lines, spliced spam URLs, selling contacts, glued product queries.
+"""``ad.other``: SEO keyword lines, spliced spam URLs and tokens, selling contacts, product lines.
 
 - ``ad.other.keywords``: a content farm's `本文关键词：…` line (when it holds a gambling brand
   the gambling detector claims it instead);
 - ``ad.other.url_splice``: a domain glued between two Chinese characters with nothing that
   introduces it (`…资源配置www.hediaode.cn，以为员工…`): only the domain goes;
+- ``ad.other.token_splice``: a random mixed-case token glued to a sentence
+  (`ls6utgDbOeKZnI6L技术，施工…`): only the token goes;
 - ``ad.other.contact``: a phone, QQ or WeChat number in a block that sells (`厂家`, `批发`,
-  `欢迎来电`): the number's sentence and the selling sentences right before it go;
+  `加盟热线`, `欢迎来电`): the number's sentence and the selling sentences right before it go;
+- ``ad.other.price_line``: a short line that sells a product: a price and a shop's words
+  (`…仅售99元 全国包邮 点击购买`), no sentence of a report;
 - ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation;
 - ``ad.other.query_line``: a line that is only an SEO query (`…速成中心哪家好`, no question mark);
 - ``ad.other.keyword_lead``: a `导读：`/`摘要：` line holding a bare keyword, not a sentence;
-- ``ad.other.script``: script text leaked into the page text (`document.writeln('…')`).
+- ``ad.other.script``: script text leaked into the page text (`document.writeln('…')`);
+- ``ad.other.keyword_echo``: the keyword a ``keyword_lead`` line names (`导读:五篇500字的初中作文-老师`)
+  echoed elsewhere on the page, bracketed in a title (`「五篇500字的初中作文」赞美老师的…`) or glued
+  into a sentence: the keyword goes (with its brackets), the text stays.
 
 Precision first: a contact without sales words (`举报电话：12345`), a URL that the text
-introduces (`登录www.gov.cn查询`) and a tag line of a news site stay.
+introduces (`登录www.gov.cn查询`), a product name in a report (`iPhone13ProMax`), a price a
+news report quotes and a tag line of a news site stay.
+
+Speed: every rule has a ``trigger`` (literals on the normalized text); the shared trigger pass
+over the page (``_match.TRIGGERS``) finds the blocks worth looking at, and in each only the
+rules whose trigger is there run.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from .._match import TRIGGERS
 from ..base import FilterConfig, Finding
 from ..normalize import NormalizedText, merged_variants, normalized_view
 from ..rules import Rule, Rules
@@ -29,96 +42,244 @@ from . import _ads
 
 LABEL = "ad.other"
 
-PHONE = r"(?:400-?\d{3}-?\d{4}|0\d{2,3}-?\d{7,8}|1[3-9]\d{9})"
+PHONE = (r"(?:400[-\s]?\d{3}[-\s]?\d{4}|800[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}"
+         r"|1[3-9]\d[-\s]?\d{4}[-\s]?\d{4})")
 # Characters before a spliced domain that are searched for a word introducing it (`登录`, `网址：`,
 # `中国政府网www.gov.cn`).
 INTRO_WINDOW = 8
 # Domains of public bodies are cited, not spliced.
 _PUBLIC_DOMAIN = re.compile(r"\.(?:gov|edu|org|ac)(?:\.cn)?$|\.gov\.|\.edu\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
+# The keyword of a content farm's lead line: `导读:<keyword>-<a word of the title>`.
+_LEAD_KEYWORD = re.compile(r"^\s*(?:导读|摘要|文章摘要|内容摘要|提要)\s*[:：]\s*(.+?)\s*-\s*[^-\s]{1,8}\s*$")
+ECHO_MIN_CHARS = 6
+"""Shortest lead keyword whose echoes are removed (chinesewebtext_cc_samples doc 14: `最吓人的丧尸`
+and longer); a shorter one is too likely an ordinary word of the text."""
+ECHO_CONFIDENCE = 0.75
+CONTACT_LINE_MAX_CHARS = 60
+"""Longest line that is only a contact (`咨询热线：400-123-4567 QQ：12345678`)."""
+PAGE_SELLING_MIN = 2
+"""Distinct selling words (``ad.other.selling``) a page holds at least for a bare contact line to
+be its ad (a product page: `厂家`, `价格`, `批发`); a notice with `咨询电话：…` holds none."""
+PAGE_SELLING = "ad_other.page_selling"
+"""``doc.cache`` key: how many distinct selling words the page holds."""
+# The words around a contact on a line that is only a contact.
+_CONTACT_KEYS = re.compile(
+    r"咨询|热线|电话|手机|联系人?|方式|客服|销售|服务|全国|免费|24小时|号码|[:：/|,，、\s]"
+)
+# What makes a bare contact line a business's: a hotline, a 400/800 number, QQ or WeChat (a
+# person's `电话：022-23508981` under a conference notice is not, whatever the page says).
+_COMMERCIAL_CONTACT = re.compile(r"热线|(?<!\d)[48]00[-\s]?\d{3}|微信|qq")
+_BRACKETS = {"「": "」", "[": "]", "【": "】", "〖": "〗", "『": "』"}
+TOKEN_MIN_SWITCH_SHARE = 0.6
+"""A spliced token changes between upper case, lower case and digits at this share of its
+character pairs at least (`ls6utgDbOeKZnI6L`, chinesewebtext_cc_samples doc 10: 11 of 15); a
+product or model name is camel case, made of pronounceable runs (`iPhone13ProMax`: 7 of 13)."""
+
+
+def _kind(ch: str) -> int:
+    return 0 if ch.isdigit() else 1 if ch.isupper() else 2
+
+
+def switch_share(token: str) -> float:
+    """Share of neighbouring character pairs of ``token`` that change kind (digit/upper/lower)."""
+    if len(token) < 2:
+        return 0.0
+    kinds = [_kind(ch) for ch in token]
+    return sum(a != b for a, b in itertools.pairwise(kinds)) / (len(token) - 1)
 
 
 class OtherAdDetector:
     name = "ad-other"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
-        self.rules: dict[str, tuple[Rule, re.Pattern[str]]] = {
-            r.id: (r, _ads.expand(r, {"phone": PHONE})) for r in rules.by_label(LABEL)
-        }
-        self.selling = tuple(rules.words("ad.other.selling"))
+        # this detector's rules (promotion.toml's page signals carry the label too, not the ids)
+        own = [r for r in rules.by_label(LABEL) if r.id.startswith(LABEL + ".")]
+        self.patterns: dict[str, re.Pattern[str]] = {r.id: _ads.expand(r, {"phone": PHONE}) for r in own}
+        # rules by trigger id in the shared trigger pass (``_match.TRIGGERS``); a (local) rule
+        # without a trigger runs on every block
+        self.by_trigger: dict[int, list[Rule]] = {}
+        self.always = [r for r in own if not r.extra.get("trigger")]
+        for r in own:
+            if r.extra.get("trigger"):
+                self.by_trigger.setdefault(TRIGGERS.add(str(r.extra["trigger"])), []).append(r)
+        self.selling = re.compile(_ads.alternation(w.lower() for w in rules.words("ad.other.selling")))
+        self.public = re.compile(_ads.alternation(rules.words("ad.other.public_contact")))
         self.intro = tuple(rules.words("ad.other.url_introducers"))
         self.medical_words = tuple(rules.words("ad.diseases")) if "ad.diseases" in rules.lexicons else ()
         self.gambling_words = tuple(
             w.lower() for lex in ("ad.gambling.brands", "ad.gambling.ambiguous") if lex in rules.lexicons
             for w in rules.words(lex)
         )
+        # whole-line rules, tried first: the first that takes the line ends the block
+        self.line_checks: dict[str, Callable[[str], bool]] = {
+            "ad.other.keywords": lambda low: not any(w in low for w in self.gambling_words),
+            "ad.other.query_line": lambda low: not self._medical(low),
+            "ad.other.keyword_lead": lambda low: True,
+            "ad.other.price_line": lambda low: True,
+        }
 
     def detect(self, doc: Document) -> list[Finding]:
+        if not self.by_trigger and not self.always:
+            return []
         view = normalized_view(doc, self.variants)
-        out: list[Finding] = []
-        for block in doc.blocks:
+        out: list[Span] = []
+        for index, rules in sorted(self._candidates(doc, view).items()):
+            block = doc.blocks[index]
             if block.kind == "title" or block.end <= block.start:
                 continue
-            out.extend(self._block(doc, view, block))
+            out.extend(self._block(doc, view, block, rules))
+        leads = [sp for sp in out if sp.reason == "ad.other.keyword_lead"]
+        if leads:
+            out.extend(self._echoes(doc, leads))
+        return list(out)
+
+    def _echoes(self, doc: Document, leads: list[Span]) -> list[Span]:
+        """Other occurrences of the keywords the lead lines name (see ``ad.other.keyword_echo``)."""
+        keywords = set()
+        for sp in leads:
+            m = _LEAD_KEYWORD.match(sp.text)
+            if m and len(m.group(1)) >= ECHO_MIN_CHARS:
+                keywords.add(m.group(1))
+        taken = [(sp.start, sp.end) for sp in leads]
+        out: list[Span] = []
+        for kw in sorted(keywords, key=len, reverse=True):
+            pos = doc.text.find(kw)
+            while pos >= 0:
+                index = _ads.block_at(doc, pos)
+                span = None
+                if index is not None and not any(a <= pos < b for a, b in taken):
+                    span = self._echo(doc, doc.blocks[index], pos, kw)
+                if span is not None:
+                    out.append(span)
+                    taken.append((span.start, span.end))
+                pos = doc.text.find(kw, pos + len(kw))
         return out
+
+    def _echo(self, doc: Document, block: Block, pos: int, kw: str) -> Span | None:
+        text = doc.text
+        start, end = pos, pos + len(kw)
+        opened = text[pos - 1] if pos > block.start else ""
+        if opened in _BRACKETS and text[end:end + 1] == _BRACKETS[opened]:
+            start, end = pos - 1, end + 1  # `「五篇500字的初中作文」赞美老师的名言警句`
+        elif start == block.start:
+            # `最吓人的丧尸-幽灵`: the keyword and a word of the title make the whole line; else the
+            # keyword at the front of a line (`初中作文微笑_…`) is the title the farm named it after
+            if not re.fullmatch(r"\s*-\s*[^-\s]{1,8}\s*", text[end:block.end]):
+                return None
+            end = block.end
+        where = "inside"
+        if start == block.start:
+            where = "block" if end == block.end else "front"
+        ev = {"rule": "ad.other.keyword_lead", "keyword": kw}
+        frag = _ads.Fragment(start, end, where)
+        return self._span(text, frag, "ad.other.keyword_echo", ECHO_CONFIDENCE, ev)
 
     def _medical(self, low: str) -> bool:
         """A hospital or disease query: the medical detector's, not ours."""
         return "医院" in low or any(w in low for w in self.medical_words)
 
-    def _rule(self, rule_id: str) -> tuple[Rule, re.Pattern[str]] | None:
-        return self.rules.get(rule_id)
+    def _candidates(self, doc: Document, view: NormalizedText) -> dict[int, list[Rule]]:
+        """The blocks where some rule's trigger is, with those rules: one trigger pass over the
+        normalized view (shared with the other detectors), hits mapped back to blocks."""
+        found: dict[int, set[int]] = {}
+        hits = TRIGGERS.hits(view.text)
+        for tid in self.by_trigger:
+            if TRIGGERS.exact[tid]:
+                starts = [start for start, _ in hits.spans.get(tid, ())]
+            else:
+                starts = [m.start() for m in TRIGGERS.patterns[tid].finditer(view.text)]
+            for start in starts:
+                index = _ads.block_at(doc, view.to_original(start, start + 1)[0])
+                if index is not None:
+                    found.setdefault(index, set()).add(tid)
+        out = {i: [r for tid in sorted(tids) for r in self.by_trigger[tid]] + self.always
+               for i, tids in found.items()}
+        if self.always:
+            for i in range(len(doc.blocks)):
+                out.setdefault(i, list(self.always))
+        return out
 
-    def _block(self, doc: Document, view: NormalizedText, block: Block) -> list[Span]:
+    def _block(self, doc: Document, view: NormalizedText, block: Block, rules: list[Rule]) -> list[Span]:
         text = doc.text
         n_start, n_end = view.from_original(block.start), view.from_original(block.end)
+        by_reason: dict[str, list[Rule]] = {}
+        for rule in rules:
+            by_reason.setdefault(_ads.reason_of(rule), []).append(rule)
+        low = view.text[n_start:n_end]
         whole = _ads.Fragment(block.start, block.end, "block")
+        for reason, check in self.line_checks.items():
+            for rule in by_reason.get(reason, ()):
+                if self.patterns[rule.id].match(view.text, n_start, n_end) and check(low):
+                    return [self._span(text, whole, reason, rule.score, {"rule": rule.id})]
         out: list[Span] = []
-        kw = self._rule("ad.other.keywords")
-        if kw and kw[1].match(view.text, n_start, n_end):
-            low = view.text[n_start:n_end]
-            if not any(w in low for w in self.gambling_words):
-                return [self._span(text, whole, "ad.other.keywords", kw[0].score, {"rule": kw[0].id})]
-        line = self._rule("ad.other.query_line")
-        if line and line[1].match(view.text, n_start, n_end) and not self._medical(view.text[n_start:n_end]):
-            return [self._span(text, whole, "ad.other.query_line", line[0].score, {"rule": line[0].id})]
-        lead = self._rule("ad.other.keyword_lead")
-        if lead and lead[1].match(view.text, n_start, n_end):
-            return [self._span(text, whole, "ad.other.keyword_lead", lead[0].score, {"rule": lead[0].id})]
-        script = self._rule("ad.other.script")
-        if script:
-            for sm in script[1].finditer(text, block.start, block.end):
+        for rule in by_reason.get("ad.other.script", ()):
+            for sm in self.patterns[rule.id].finditer(text, block.start, block.end):
                 frag = _ads.reach(text, block, sm.start(), sm.end(), [], 0)
-                out.append(self._span(text, frag, "ad.other.script", script[0].score, {"rule": script[0].id}))
-        glued = self._rule("ad.other.glued_query")
-        if glued:
-            m = glued[1].match(view.text, n_start, n_end)
+                out.append(self._span(text, frag, "ad.other.script", rule.score, {"rule": rule.id}))
+        for rule in by_reason.get("ad.other.glued_query", ()):
+            m = self.patterns[rule.id].match(view.text, n_start, n_end)
             if m and not self._medical(m.group(0)):
                 _o_start, o_end = view.to_original(m.start(), m.end())
                 frag = _ads.Fragment(block.start, o_end, "front")
-                out.append(self._span(text, frag, "ad.other.glued_query", glued[0].score,
-                                      {"rule": glued[0].id, "query": m.group(0)}))
-        url = self._rule("ad.other.url_splice")
-        if url:
-            for m in url[1].finditer(text, block.start, block.end):
-                window = text[max(block.start, m.start() - INTRO_WINDOW) : m.start()].lower()
-                if any(w in window for w in self.intro) or window.endswith((":", "：", "(", "（", "《")):
+                out.append(self._span(text, frag, "ad.other.glued_query", rule.score,
+                                      {"rule": rule.id, "query": m.group(0)}))
+        for rule in by_reason.get("ad.other.url_splice", ()):
+            out.extend(self._url_splices(text, block, rule))
+        for rule in by_reason.get("ad.other.token_splice", ()):
+            for m in self.patterns[rule.id].finditer(text, block.start, block.end):
+                if switch_share(m.group(0)) < TOKEN_MIN_SWITCH_SHARE:
                     continue
-                if _PUBLIC_DOMAIN.search(m.group(0)):
-                    continue
-                frag = _ads.Fragment(m.start(), m.end(), "inside")
-                out.append(self._span(text, frag, "ad.other.url_splice", url[0].score,
-                                      {"rule": url[0].id, "url": m.group(0)}))
-        contact = self._rule("ad.other.contact")
-        if contact:
-            block_low = view.text[n_start:n_end]
-            if any(w in block_low for w in self.selling):
-                found = contact[1].search(view.text, n_start, n_end)
-                if found:
-                    out.append(self._contact_span(doc, view, block, found, contact[0]))
+                frag = _ads.Fragment(m.start(), m.end(), "front" if m.start() == block.start else "inside")
+                out.append(self._span(text, frag, "ad.other.token_splice", rule.score,
+                                      {"rule": rule.id, "token": m.group(0)}))
+        contacts = by_reason.get("ad.other.contact", ())
+        sells = contacts and self.selling.search(low) is not None
+        if contacts and (sells or self._contact_line(doc, view, low, contacts)):
+            found = [m for r in contacts if (m := self.patterns[r.id].search(view.text, n_start, n_end))
+                     and not self._public(view.text, n_start, n_end, m)]
+            if found:
+                first = min(found, key=lambda m: m.start())
+                rule = next(r for r in contacts if self.patterns[r.id] is first.re)
+                out.append(self._contact_span(doc, view, block, first, rule))
+        return out
+
+    def _contact_line(self, doc: Document, view: NormalizedText, low: str, contacts: list[Rule]) -> bool:
+        """A short line that is only a contact (`咨询热线：400-123-4567`) on a page that sells
+        elsewhere: the page's own ad. On a page that sells nothing (a notice) the line stays."""
+        if len(low) > CONTACT_LINE_MAX_CHARS or _COMMERCIAL_CONTACT.search(low) is None:
+            return False
+        rest = low
+        for rule in contacts:
+            rest = self.patterns[rule.id].sub("", rest)
+        if not _ads.is_leftover(_CONTACT_KEYS.sub("", rest)):
+            return False
+        selling = doc.cache.get(PAGE_SELLING)
+        if not isinstance(selling, int):
+            selling = len({m.group(0) for m in self.selling.finditer(view.text)})
+            doc.cache[PAGE_SELLING] = selling
+        return selling >= PAGE_SELLING_MIN
+
+    def _public(self, text: str, start: int, end: int, m: re.Match[str]) -> bool:
+        """Is the contact's sentence a public body's (`举报电话`, `求助热线`)?"""
+        a = max((e.end() for e in _SENTENCE_END.finditer(text, start, m.start())), default=start)
+        b = _SENTENCE_END.search(text, m.end(), end)
+        return self.public.search(text, a, b.start() if b else end) is not None
+
+    def _url_splices(self, text: str, block: Block, rule: Rule) -> list[Span]:
+        out = []
+        for m in self.patterns[rule.id].finditer(text, block.start, block.end):
+            window = text[max(block.start, m.start() - INTRO_WINDOW) : m.start()].lower()
+            if any(w in window for w in self.intro) or window.endswith((":", "：", "(", "（", "《")):
+                continue
+            if _PUBLIC_DOMAIN.search(m.group(0)):
+                continue
+            frag = _ads.Fragment(m.start(), m.end(), "inside")
+            out.append(self._span(text, frag, "ad.other.url_splice", rule.score,
+                                  {"rule": rule.id, "url": m.group(0)}))
         return out
 
     def _contact_span(self, doc: Document, view: NormalizedText, block: Block, m: re.Match[str],
@@ -136,16 +297,15 @@ class OtherAdDetector:
         first = idx
         while first > 0:
             a, b = sentences[first - 1]
-            low = text[a:b]
-            if any(w in low for w in self.selling):
+            if self.selling.search(text[a:b].lower()) is not None:
                 first -= 1
             else:
                 break
         start = sentences[first][0]
         end = sentences[idx][1]
-        # numbers repeated after the contact (`热线：138… 138…`) go with it
+        # numbers and other contacts after it (`热线：138… 138…`, `… QQ：123456`) go with it
         tail = text[end:block.end]
-        if _ads.is_leftover(tail) or re.fullmatch(r"[\s\d\-+/、,，]*", tail):
+        if _ads.is_leftover(tail) or re.fullmatch(r"[\s\d\-+/、,，]*", tail) or self._only_contacts(tail):
             end = block.end
         where = "inside"
         if end == block.end:
@@ -153,6 +313,15 @@ class OtherAdDetector:
         frag = _ads.Fragment(start, end, where)
         ev = {"rule": rule.id, "contact": text[o_start:o_end]}
         return self._span(text, frag, "ad.other.contact", rule.score, ev)
+
+    def _only_contacts(self, tail: str) -> bool:
+        """Is ``tail`` nothing but more contacts (`QQ：123456 微信：abc123`)?"""
+        low = tail.lower()
+        for rules in self.by_trigger.values():
+            for rule in rules:
+                if _ads.reason_of(rule) == "ad.other.contact":
+                    low = self.patterns[rule.id].sub("", low)
+        return _ads.is_leftover(low)
 
     def _span(
         self, text: str, frag: _ads.Fragment, reason: str, conf: float, ev: Mapping[str, object]

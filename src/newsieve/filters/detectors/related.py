@@ -65,6 +65,9 @@ _NOT_A_TITLE = re.compile(
     r"|^\d{4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?$"
     r"|^[（(].{1,20}[)）]$|^(?:图为|图片|图：|图/|摄影|视频)"
     r"|(?:公司|营业部|集团|银行|分行|支行|医院|学校|大学|学院|委员会|政府|办公室|中心|协会|研究所|研究院|局|厅)$"
+    # a reference list ends a paper: `[1]` numbering or a GB/T 7714 document type (`[J]`, `[M]`, `[D]`,
+    # `[EB/OL]`): `周仕仁. 电子商务下的物流配送模式研究[J]. 物流科技, 2011(11): 56-58.`
+    r"|^\[\d{1,3}\]|\[(?:[JMDCNPRSAZG]|EB|DB|CP)(?:/(?:OL|MT|DK|CD))?\]"
 )
 _FIELD = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
 # A specification or contact line (`内胆材质：铝合金内胆`, `最大功率：51Kw／6000rpm`): short key, short
@@ -195,6 +198,8 @@ class RelatedDetector:
                 if m is None:
                     continue
                 end, count = self._same_line_end(text, m.end())
+                if count == 0 and not is_leftover(text[end:]):
+                    continue  # `相关文章：作者在文中回顾了…`: the words introduce a sentence, no list
                 while end > m.end() and text[end - 1].isspace():
                     end -= 1
                 evidence: dict[str, object] = {"heading": m.group(0).strip(), "items": count}

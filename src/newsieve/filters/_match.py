@@ -1,0 +1,620 @@
+"""Shared trigger matching: one pass per text for the trigger literals of many rules.
+
+Rules carry a ``trigger`` (``data/*.toml``): a small regex, nearly always an alternation of
+literals (``'编辑|责编|编审|美编'``, ``'[上下]篇'``), that every hit of the rule's full pattern
+contains. Detectors used to search each trigger with its own regex, block by block: the same
+literals were searched again by every detector and for every block (~19k searches per 100 pages).
+
+Here each distinct trigger is registered once in an index (``LiteralIndex.add``) and expanded
+into the finite set of strings it matches (``literals``: ``'[上下]篇'`` -> ``上篇``, ``下篇``).
+All of them go into one ``LiteralScanner``; one pass over a text then says which triggers are in
+it and where:
+
+- ``index.hits(text)``: the hits in one string (a block's text), memoized by the string, so the
+  detectors asking about the same block share one pass;
+- ``index.doc_hits(doc)``: one pass over ``doc.text``, cached in ``doc.cache``, giving the
+  triggers of every block (and filling the memo for each block's text).
+
+A trigger that is not a small finite set of literals (a look-around, ``\\s*``, a flag) is kept
+as a regex and searched as before (``exact`` is False): results never depend on the literal pass.
+
+Two indexes: ``KEY_TRIGGERS`` for the footer rules (``KeyFinder``, used by the boilerplate,
+related and damage detectors) and ``TRIGGERS`` for other detectors' rules (``ad.other``, on the
+normalized view). Also here: ``LiteralScanner`` (every occurrence of many words: the disease
+words of ``ad.medical``), ``trie_alternation`` (a word list as a regex) and ``CharGate`` (which
+of several regexes can match at all, from one scan).
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import re
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from re import _constants as _sre_c  # type: ignore[attr-defined]
+from re import _parser as _sre  # type: ignore[attr-defined]
+from typing import Any
+
+from .rules import Rule
+from .types import Document
+
+__all__ = [
+    "KEY_TRIGGERS",
+    "TRIGGERS",
+    "CharGate",
+    "DocHits",
+    "KeyFinder",
+    "LiteralIndex",
+    "LiteralScanner",
+    "TextHits",
+    "all_chars",
+    "first_chars",
+    "literals",
+    "trie_alternation",
+]
+
+LITERAL_LIMIT = 4096
+"""Most strings a trigger may expand to (``'\\.\\d'`` is 1 x 660 Unicode digits); beyond it the
+trigger stays a regex."""
+MEMO_SIZE = 8192
+"""Texts whose hits are remembered (block texts of the last pages); the memo is cleared when full."""
+DOC_CACHE_KEY = "match.triggers"
+"""``doc.cache`` key of ``index.doc_hits(doc)``, followed by ``.`` and the index's name."""
+
+SCANNER_SHARES = 3
+FIRST_CHARS_PER_SHARE = 48
+"""A ``LiteralScanner`` splits its words into up to ``SCANNER_SHARES`` regexes, one per this many
+distinct first characters (see there)."""
+
+_IGNORED_FLAGS = re.UNICODE  # what a str pattern always has; any other flag keeps the regex
+
+
+# -- the strings a regex matches ------------------------------------------------------------------
+
+
+@cache
+def all_chars() -> str:
+    """Every code point but the surrogates, in order, as one string (built in C: ~20 ms)."""
+    codes = array.array("I", range(0xD800))
+    codes.extend(range(0xE000, 0x110000))
+    if codes.itemsize != 4:  # never on the platforms CPython ships for; stay correct anyway
+        return "".join(map(chr, codes))
+    return codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+
+
+@cache
+def _category(name: str) -> str:
+    """All characters of an ``re`` category (``\\d``, ``\\s``, ``\\w`` of str patterns)."""
+    # the parser says CATEGORY_DIGIT; a str pattern without re.ASCII compiles it to the Unicode one
+    kind = name.removeprefix("CATEGORY_").removeprefix("UNI_")
+    probe = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w"}.get(kind)
+    if probe is None:
+        return ""
+    return "".join(re.findall(probe, all_chars()))
+
+
+def _chars(items: Any) -> set[str] | None:
+    """The characters of a ``[...]`` set, or None (negated, or too many)."""
+    out: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.add(chr(av))
+        elif name == "RANGE":
+            if av[1] - av[0] > LITERAL_LIMIT:
+                return None
+            out.update(chr(c) for c in range(av[0], av[1] + 1))
+        elif name == "CATEGORY":
+            found = _category(str(av))
+            if not found:
+                return None
+            out.update(found)
+        else:  # NEGATE and anything unexpected
+            return None
+        if len(out) > LITERAL_LIMIT:
+            return None
+    return out
+
+
+def _product(left: set[str], right: set[str]) -> set[str] | None:
+    if len(left) * len(right) > LITERAL_LIMIT:
+        return None
+    return {a + b for a in left for b in right}
+
+
+def _language(items: Any) -> set[str] | None:
+    """The strings a parsed sequence matches, or None when not a small finite set."""
+    out: set[str] = {""}
+    for op, av in items:
+        name = str(op)
+        part: set[str] | None
+        if name == "LITERAL":
+            part = {chr(av)}
+        elif name == "IN":
+            part = _chars(av)
+        elif name == "BRANCH":
+            part = set()
+            for branch in av[1]:
+                sub = _language(branch)
+                if sub is None:
+                    return None
+                part |= sub
+        elif name == "SUBPATTERN":
+            _group, add_flags, del_flags, sub_items = av
+            if add_flags or del_flags:
+                return None
+            part = _language(sub_items)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            low, high, sub_items = av
+            if high is _sre_c.MAXREPEAT or high > 8:
+                return None
+            one = _language(sub_items)
+            if one is None:
+                return None
+            part = set()
+            power: set[str] | None = {""}
+            for count in range(high + 1):
+                if count >= low and power is not None:
+                    part |= power
+                if count < high:
+                    power = _product(power, one) if power is not None else None
+                    if power is None:
+                        return None
+        else:  # anchors, look-arounds, `.`, back references
+            return None
+        if part is None:
+            return None
+        product = _product(out, part)
+        if product is None:
+            return None
+        out = product
+    return out
+
+
+def literals(pattern: str) -> frozenset[str] | None:
+    """The finite set of strings ``pattern`` matches, when it is one of at most ``LITERAL_LIMIT``
+    non-empty strings; else None (then the pattern must be searched as a regex).
+
+    >>> sorted(literals("[上下]篇|Next"))
+    ['Next', '上篇', '下篇']
+    >>> literals("转载(?=请)") is None
+    True
+    """
+    try:
+        parsed = _sre.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~_IGNORED_FLAGS:
+        return None
+    found = _language(list(parsed))
+    if not found or "" in found:
+        return None
+    return frozenset(found)
+
+
+def _first_items(items: Any) -> list[tuple[str, Any]] | None:
+    """The ``LITERAL``/``RANGE``/``CATEGORY`` items a match of a parsed sequence can start with."""
+    if not items:
+        return None
+    op, av = items[0]
+    name = str(op)
+    if name == "LITERAL":
+        return [("LITERAL", av)]
+    if name == "IN":
+        if any(str(o) not in ("LITERAL", "RANGE", "CATEGORY") for o, _ in av):
+            return None  # a negated set
+        return [(str(o), a) for o, a in av]
+    if name == "BRANCH":
+        out: list[tuple[str, Any]] = []
+        for branch in av[1]:
+            found = _first_items(list(branch))
+            if found is None:
+                return None
+            out += found
+        return out
+    if name == "SUBPATTERN":
+        if av[1] or av[2]:
+            return None  # flags
+        return _first_items(list(av[3]))
+    if name in ("MAX_REPEAT", "MIN_REPEAT") and av[0] >= 1:
+        return _first_items(list(av[2]))
+    return None  # anchors, look-arounds, optional items, `.`
+
+
+_CATEGORY_CLASS = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w"}
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def first_chars(pattern: str) -> str | None:
+    r"""A regex character class of the characters a match of ``pattern`` can start with, or None
+    when that cannot be told (a look-around or an optional item first, a negated set, flags).
+
+    >>> first_chars("锟斤拷|烫烫烫|[\u00c2-\u00ef]x")
+    '[\\u951f\\u70eb\\u00c2-\\u00ef]'
+    """
+    try:
+        parsed = _sre.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~_IGNORED_FLAGS:
+        return None
+    items = _first_items(list(parsed))
+    if not items:
+        return None
+    parts: list[str] = []
+    for kind, value in items:
+        if kind == "LITERAL":
+            parts.append(_escape(value))
+        elif kind == "RANGE":
+            parts.append(f"{_escape(value[0])}-{_escape(value[1])}")
+        else:
+            cls = _CATEGORY_CLASS.get(str(value).removeprefix("CATEGORY_").removeprefix("UNI_"))
+            if cls is None:
+                return None
+            parts.append(cls)
+    return "[" + "".join(dict.fromkeys(parts)) + "]"
+
+
+class CharGate:
+    """Which of several regexes may match a text, from one scan for their first characters: a
+    regex none of whose first characters is in the text cannot match it (exact, not a guess).
+
+    One regex search per pattern over a page costs a full scan each when it finds nothing (the
+    usual case for damage evidence like `锟斤拷`); this is one scan for all of them.
+    """
+
+    def __init__(self, patterns: Sequence[str | None]) -> None:
+        classes = [first_chars(p) if p else None for p in patterns]
+        self._checks = [re.compile(c) if c else None for c in classes]
+        union = "|".join(c for c in classes if c)
+        self._scan = re.compile(union) if union else None
+
+    def possible(self, text: str) -> list[bool]:
+        """For each pattern: may it match ``text`` (False only when it cannot)?"""
+        if self._scan is None:
+            return [True] * len(self._checks)
+        present = "".join(set(self._scan.findall(text)))
+        return [check is None or check.search(present) is not None for check in self._checks]
+
+
+# -- all occurrences of many literals --------------------------------------------------------------
+
+
+def trie_alternation(words: Iterable[str]) -> str:
+    """One regex matching exactly ``words``, as a trie (`来(?:源|自)?`), so that the regex engine
+    skips ahead to the next character that starts a word and branches once per character.
+
+    A drop-in for an alternation of the words sorted longest first (``_ads.alternation``): at one
+    position two words can only both match when one is a prefix of the other, and the trie tries
+    the longer first too, so a pattern holding it finds the same matches.
+
+    >>> trie_alternation(["来源", "来自", "来源于"])
+    '来(?:源(?:于)?|自)'
+    """
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        # children that end a word and go no further make one character class (`\\.\\d` is 660
+        # words `.0` ... `.९`: one class, not 660 branches to try at every `.`)
+        leaves = [ch for ch, child in sorted(node.items()) if ch and list(child) == [""]]
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())
+                if ch and not (len(leaves) > 1 and ch in leaves)]
+        if len(leaves) > 1:
+            alts.append("[" + "".join(re.escape(ch) for ch in leaves) + "]")
+        if not alts:
+            return ""
+        body = "(?:" + "|".join(alts) + ")" if len(alts) > 1 or "" in node else alts[0]
+        return body + "?" if "" in node else body
+
+    return emit(root)
+
+
+class LiteralScanner:
+    """Every occurrence of a set of literals in a text, overlapping ones included.
+
+    The regex engine finds the next position where some literal starts (a trie regex: it skips
+    ahead with a bitmap of the words' first characters, then follows the trie), and the literals
+    starting there are read off by their first character. On the pages of
+    ``bench/bench_filters.py`` this is 1.6x (boilerplate triggers) to 2.6x (disease words) faster
+    than pyahocorasick, whose automaton tries every first character of the words in turn at each
+    character of the text (its cost grows with the number of distinct first characters).
+
+    >>> LiteralScanner(["来源", "来源于", "源于"]).scan("本文来源于网络")
+    [(2, '来源于'), (2, '来源'), (3, '源于')]
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for word in dict.fromkeys(w for w in words if w):
+            by_first.setdefault(word[0], []).append(word)
+        for group in by_first.values():
+            group.sort(key=lambda w: (-len(w), w))
+        self._by_first = by_first
+        # At each place where a first character stands, the regex engine tries the trie's first
+        # level one branch after the other: with many first characters, a few tries of fewer
+        # branches each cost less (one regex per share of the first characters, 1.4x faster for
+        # the 150 first characters of the footer triggers).
+        firsts = sorted(by_first)
+        shares = max(1, min(SCANNER_SHARES, len(firsts) // FIRST_CHARS_PER_SHARE))
+        self._searches = [
+            re.compile(trie_alternation(w for c in firsts[k::shares] for w in by_first[c])).search
+            for k in range(shares)
+        ] if firsts else []
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_first.values()))
+
+    def scan(self, text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, str]]:
+        """``(start, literal)`` of every occurrence wholly inside ``text[pos:endpos]``, by start
+        (longest first at one start)."""
+        end = len(text) if endpos is None else endpos
+        by_first = self._by_first
+        out: list[tuple[int, str]] = []
+        for search in self._searches:
+            m = search(text, pos, end)
+            while m is not None:
+                start = m.start()
+                for word in by_first[text[start]]:
+                    if text.startswith(word, start, end):
+                        out.append((start, word))
+                m = search(text, start + 1, end)
+        if len(self._searches) > 1:
+            out.sort(key=lambda hit: (hit[0], -len(hit[1])))
+        return out
+
+
+# -- hits in one text -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextHits:
+    """Where the exact triggers are in one text: ``spans[trigger id]`` = ``(start, end)`` of each
+    literal occurrence (overlapping ones included), by start."""
+
+    spans: dict[int, list[tuple[int, int]]]
+
+    @property
+    def ids(self) -> Iterable[int]:
+        return self.spans.keys()
+
+    def has(self, trigger: int, pos: int = 0, endpos: int | None = None) -> bool:
+        """Is a literal of ``trigger`` wholly inside ``text[pos:endpos]`` (what ``search`` would say)?"""
+        found = self.spans.get(trigger)
+        if not found:
+            return False
+        if pos <= 0 and endpos is None:
+            return True
+        return any(start >= pos and (endpos is None or end <= endpos) for start, end in found)
+
+
+_NO_HITS = TextHits({})
+
+
+@dataclass(slots=True)
+class DocHits:
+    """The triggers of each block of one document, from one pass over ``doc.text``."""
+
+    generation: int
+    blocks: dict[int, set[int]]
+    """Block index -> ids of the exact triggers with a literal wholly inside the block."""
+    regex_blocks: dict[int, list[int]]
+    """Trigger id (of a trigger kept as a regex) -> blocks where a match starts, filled on demand."""
+
+
+class LiteralIndex:
+    """Triggers by id, their literals in one ``LiteralScanner``, and memoized passes.
+
+    Ids are stable for the life of the process; adding a trigger rebuilds the scanner on next
+    use and forgets the memo (a ``generation`` tells old results from new ones).
+    """
+
+    def __init__(self, name: str = "triggers") -> None:
+        self.name = name
+        self._cache_key = f"{DOC_CACHE_KEY}.{name}"
+        self._lock = threading.Lock()
+        self._ids: dict[str, int] = {}
+        self.patterns: list[re.Pattern[str]] = []
+        self.exact: list[bool] = []
+        self._literals: dict[str, set[int]] = {}
+        self._scanner: LiteralScanner | None = None
+        self.generation = 0
+        self._memo: dict[str, tuple[int, TextHits]] = {}
+
+    def add(self, trigger: str) -> int:
+        """The id of ``trigger`` (a regex), registering it on first sight."""
+        found = self._ids.get(trigger)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._ids.get(trigger)
+            if found is not None:
+                return found
+            tid = len(self.patterns)
+            self.patterns.append(re.compile(trigger))
+            lits = literals(trigger)
+            self.exact.append(lits is not None)
+            for lit in lits or ():
+                self._literals.setdefault(lit, set()).add(tid)
+            if lits:
+                self._scanner = None
+                self.generation += 1
+                self._memo = {}
+            self._ids[trigger] = tid
+            return tid
+
+    def _current(self) -> tuple[LiteralScanner, int]:
+        scanner, generation = self._scanner, self.generation
+        if scanner is not None:
+            return scanner, generation
+        with self._lock:
+            if self._scanner is None:
+                self._scanner = LiteralScanner(self._literals)
+            return self._scanner, self.generation
+
+    def _scan(self, scanner: LiteralScanner, text: str) -> dict[int, list[tuple[int, int]]]:
+        spans: dict[int, list[tuple[int, int]]] = {}
+        literals = self._literals
+        for start, lit in scanner.scan(text):
+            end = start + len(lit)
+            for tid in literals[lit]:
+                spans.setdefault(tid, []).append((start, end))
+        return spans
+
+    def hits(self, text: str) -> TextHits:
+        """The exact triggers' literals in ``text`` (memoized by the string)."""
+        memo = self._memo
+        cached = memo.get(text)
+        if cached is not None and cached[0] == self.generation and self._scanner is not None:
+            return cached[1]
+        scanner, generation = self._current()
+        spans = self._scan(scanner, text)
+        result = TextHits(spans) if spans else _NO_HITS
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[text] = (generation, result)
+        return result
+
+    def doc_hits(self, doc: Document) -> DocHits:
+        """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``); the block
+        texts' hits go into the memo too, so ``hits(block text)`` costs a lookup."""
+        scanner, generation = self._current()
+        cached = doc.cache.get(self._cache_key)
+        if isinstance(cached, DocHits) and cached.generation == generation:
+            return cached
+        text = doc.text
+        blocks = doc.blocks
+        starts = [b.start for b in blocks]
+        per_block: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for tid, found in self._scan(scanner, text).items():
+            for start, end in found:
+                i = bisect.bisect_right(starts, start) - 1
+                if i < 0 or end > blocks[i].end:
+                    continue
+                base = blocks[i].start
+                per_block.setdefault(i, {}).setdefault(tid, []).append((start - base, end - base))
+        memo = self._memo
+        if len(memo) + len(blocks) > MEMO_SIZE:
+            memo.clear()
+        for i, block in enumerate(blocks):
+            spans = per_block.get(i)
+            memo[text[block.start : block.end]] = (generation, TextHits(spans) if spans else _NO_HITS)
+        result = DocHits(generation, {i: set(s) for i, s in per_block.items()}, {})
+        doc.cache[self._cache_key] = result
+        return result
+
+    def regex_blocks(self, doc: Document, tid: int) -> list[int]:
+        """Blocks where a match of trigger ``tid`` starts, by a regex pass (cached per document)."""
+        hits = self.doc_hits(doc)
+        found = hits.regex_blocks.get(tid)
+        if found is not None:
+            return found
+        pattern = self.patterns[tid]
+        starts = [b.start for b in doc.blocks]
+        out: list[int] = []
+        m = pattern.search(doc.text)
+        while m is not None:
+            i = bisect.bisect_right(starts, m.start()) - 1
+            pos = m.end()
+            if i >= 0 and m.start() < doc.blocks[i].end:
+                out.append(i)
+                pos = max(pos, doc.blocks[i].end)  # one hit is enough: on to the next block
+            m = pattern.search(doc.text, pos)
+        hits.regex_blocks[tid] = out
+        return out
+
+
+TRIGGERS = LiteralIndex("triggers")
+"""The index detectors register their own rules' triggers in (``ad.other`` on the normalized view)."""
+
+KEY_TRIGGERS = LiteralIndex("keys")
+"""The index of the footer rules' triggers (``KeyFinder``: boilerplate, related and damage share it,
+one pass per page over ``doc.text``). Kept apart from ``TRIGGERS``: a scan costs about the number of
+places where some literal's first character stands times the number of distinct first characters,
+so two families of literals scanned over two different texts are cheaper in two indexes than in one."""
+
+
+# -- KeyFinder ------------------------------------------------------------------------------------
+
+
+class KeyFinder:
+    """Finds the earliest hit of any of a set of rules, fast: each distinct ``trigger`` (a few
+    literals) is looked up in the shared trigger pass (``KEY_TRIGGERS``), and only the rules whose
+    trigger is present run their full pattern. A drop-in for
+    ``combined_pattern(rules).search``/``.finditer``."""
+
+    def __init__(self, rules: Iterable[Rule], index: LiteralIndex | None = None) -> None:
+        self.rules = list(rules)
+        self.index = index or KEY_TRIGGERS
+        groups: dict[str, list[Rule]] = {}
+        self.always: list[Rule] = []
+        for r in self.rules:
+            trig = r.extra.get("trigger")
+            if trig:
+                groups.setdefault(str(trig), []).append(r)
+            else:
+                self.always.append(r)
+        self.groups = [(re.compile(t), rs) for t, rs in groups.items()]
+        self._ids = [self.index.add(t) for t in groups]
+        self._exact = [self.index.exact[t] for t in self._ids]
+        self._id_set = frozenset(t for t, ok in zip(self._ids, self._exact, strict=True) if ok)
+        self._all_exact = all(self._exact)
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def triggered(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Rule]:
+        """The rules whose trigger is in ``text[pos:endpos]`` (and those without a trigger)."""
+        end = len(text) if endpos is None else endpos
+        out = list(self.always)
+        hits = self.index.hits(text) if self._id_set else _NO_HITS
+        whole = pos <= 0 and end >= len(text)
+        if self._all_exact and self._id_set.isdisjoint(hits.spans):
+            return out  # most blocks: none of the triggers
+        for (trig, rs), tid, exact in zip(self.groups, self._ids, self._exact, strict=True):
+            if exact:
+                present = (tid in hits.spans) if whole else hits.has(tid, pos, end)
+            else:
+                present = trig.search(text, pos, end) is not None
+            if present:
+                out.extend(rs)
+        return out
+
+    def finditer(self, text: str, pos: int = 0) -> list[re.Match[str]]:
+        """All hits from ``pos`` on, by start (hits of different rules may overlap)."""
+        found = [m for r in self.triggered(text, pos) for m in r.pattern.finditer(text, pos)]
+        return sorted(found, key=lambda m: (m.start(), -m.end()))
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        best: re.Match[str] | None = None
+        for r in self.triggered(text, pos):
+            m = r.pattern.search(text, pos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
+
+    def blocks(self, doc: Document) -> list[int]:
+        """Indexes of the blocks where some trigger (or a rule without one) hits, in order."""
+        if not self.rules or not doc.blocks:
+            return []
+        if self.always:
+            return list(range(len(doc.blocks)))
+        hits = self.index.doc_hits(doc)
+        mine = self._id_set
+        found = {i for i, ids in hits.blocks.items() if not mine.isdisjoint(ids)}
+        for tid, exact in zip(self._ids, self._exact, strict=True):
+            if not exact:
+                found.update(self.index.regex_blocks(doc, tid))
+        return sorted(found)
+

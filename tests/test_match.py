@@ -1,0 +1,152 @@
+"""The shared trigger pass (filters/_match.py): the literals of a trigger are exactly what it
+matches, and KeyFinder answers what one regex search per trigger would."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from newsieve.filters._match import KEY_TRIGGERS, KeyFinder, LiteralIndex, literals
+from newsieve.filters.rules import Rule, load_rules
+from newsieve.filters.types import Block, Document
+
+SHIPPED_TRIGGERS = sorted(
+    {str(r.extra["trigger"]) for r in load_rules().rules.values() if r.extra.get("trigger")}
+)
+
+
+def _doc(*lines: str) -> Document:
+    blocks, pos = [], 0
+    for line in lines:
+        blocks.append(Block(line, pos, pos + len(line)))
+        pos += len(line) + 1
+    return Document(text="\n".join(lines), blocks=blocks)
+
+
+def _rule(rule_id: str, pattern: str, trigger: str | None) -> Rule:
+    extra = {"trigger": trigger} if trigger else {}
+    return Rule(rule_id, "boilerplate.other", re.compile(pattern), 0.9, "test rule", extra=extra)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "want"),
+    [
+        ("[上下]篇|Next", {"上篇", "下篇", "Next"}),
+        ("转(?:载|发)自?", {"转载", "转发", "转载自", "转发自"}),
+        ("a{2,3}", {"aa", "aaa"}),
+    ],
+)
+def test_literals_of_a_finite_pattern(pattern: str, want: set[str]) -> None:
+    assert literals(pattern) == want
+
+
+@pytest.mark.parametrize("pattern", ["转载(?=请)", "^来源", "a+", "[^a]b", "(?i)next", "a?", "来.源"])
+def test_a_pattern_that_is_no_finite_set_stays_a_regex(pattern: str) -> None:
+    assert literals(pattern) is None
+
+
+def test_whitespace_and_digit_classes_expand_to_their_unicode_members() -> None:
+    found = literals(r"[上下]\s?一")
+    assert found is not None and {"上一", "下 一", "上\u3000一", "下\u00a0一"} <= found
+    digits = literals(r"\.\d")
+    assert digits is not None and {".0", ".9", ".０", ".٣"} <= digits
+
+
+@pytest.mark.parametrize("trigger", SHIPPED_TRIGGERS)
+def test_every_shipped_trigger_finds_what_its_regex_finds(trigger: str) -> None:
+    lits = literals(trigger)
+    if lits is None:
+        return  # kept as a regex: searched as before
+    pattern = re.compile(trigger)
+    # texts built from the literals' own characters (and a few others), cut and glued at random
+    alphabet = sorted({c for lit in lits for c in lit if len(lits) < 200} | set("中 a\n.，"))
+    rng = random.Random(trigger)
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        if rng.random() < 0.5:
+            text += rng.choice(sorted(lits)) + rng.choice(alphabet)
+        assert (pattern.search(text) is not None) == any(lit in text for lit in lits), repr(text)
+
+
+BLOCKS = (
+    "上一篇：市政府召开常务会议",
+    "本文来源：晋中日报 责任编辑：解玮",
+    "转载请注明出处 www.example.com",
+    "下 一篇 走进新时代",
+    "这是一段普通的新闻正文，没有任何页脚。",
+    "版权所有 © 2020 某某网",
+    "",
+)
+
+
+def test_keyfinder_answers_what_one_search_per_trigger_would() -> None:
+    rules = [r for r in load_rules().by_label("boilerplate.") if r.extra.get("trigger")]
+    finder = KeyFinder(rules)
+    for text in BLOCKS:
+        for pos in range(0, len(text) + 1, 3):
+            for endpos in (None, max(pos, len(text) - 2)):
+                end = len(text) if endpos is None else endpos
+                want = [r for trig, rs in finder.groups if trig.search(text, pos, end) for r in rs]
+                assert finder.triggered(text, pos, endpos) == want, (text, pos, endpos)
+
+
+def test_keyfinder_blocks_come_from_one_pass_over_the_document() -> None:
+    rules = [r for r in load_rules().by_label("boilerplate.") if r.extra.get("trigger")]
+    finder = KeyFinder(rules)
+    doc = _doc(*BLOCKS)
+    want = [i for i, b in enumerate(doc.blocks)
+            if any(t.search(doc.text, b.start, b.end) for t, _ in finder.groups)]
+    assert finder.blocks(doc) == want
+    assert want  # the page has footers: the test can fail
+    assert doc.cache["match.triggers.keys"].blocks  # cached for the next detector
+
+
+def test_a_trigger_added_later_is_found_in_texts_seen_before() -> None:
+    index = LiteralIndex()
+    first = KeyFinder([_rule("a", "上一篇", "上一篇")], index)
+    text = "上一篇 下一篇 标签：新闻"
+    assert [r.id for r in first.triggered(text)] == ["a"]  # memoized now
+    second = KeyFinder([_rule("b", "标签：", "标签")], index)
+    assert [r.id for r in second.triggered(text)] == ["b"]
+    doc = _doc("正文", text)
+    assert second.blocks(doc) == [1]
+
+
+def test_a_rule_without_a_literal_trigger_is_searched_as_a_regex() -> None:
+    finder = KeyFinder([_rule("r", r"来源[:：]\S+", r"来源(?=[:：])"), _rule("x", "相关阅读", None)])
+    assert [r.id for r in finder.triggered("来源：新华社")] == ["x", "r"]
+    assert [r.id for r in finder.triggered("来源于网络")] == ["x"]
+    doc = _doc("正文", "来源：新华社")
+    assert finder.blocks(doc) == [0, 1]  # a rule without trigger: every block
+
+
+def test_shipped_detectors_share_one_index() -> None:
+    from newsieve.filters import Sieve
+
+    by_name = {d.name: d for d in Sieve().detectors}
+    finders = [
+        by_name["boilerplate"].scanner.keys,  # type: ignore[attr-defined]
+        by_name["related"].stop,  # type: ignore[attr-defined]
+        by_name["damage"].footers,  # type: ignore[attr-defined]
+    ]
+    assert all(f.index is KEY_TRIGGERS for f in finders)
+
+
+@pytest.mark.parametrize("first_chars", [5, 200])
+def test_scanner_finds_every_occurrence(first_chars: int) -> None:
+    """All occurrences, overlapping ones too, by start and longest first (one regex or several)."""
+    from newsieve.filters._match import LiteralScanner
+
+    rng = random.Random(first_chars)
+    alphabet = [chr(0x4E00 + i) for i in range(first_chars)]
+    words = {rng.choice(alphabet) + "".join(rng.choice(alphabet[:12]) for _ in range(rng.randint(0, 2)))
+             for _ in range(400)}
+    scanner = LiteralScanner(words)
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet[:12] + alphabet[-12:] + ["a"]) for _ in range(40))
+        want = sorted(((i, w) for w in words for i in range(len(text)) if text.startswith(w, i)),
+                      key=lambda hit: (hit[0], -len(hit[1])))
+        assert scanner.scan(text) == want
+        assert scanner.scan(text, 5, 30) == [(i, w) for i, w in want if i >= 5 and i + len(w) <= 30]
