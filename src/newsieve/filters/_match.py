@@ -32,7 +32,7 @@ import bisect
 import re
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from re import _constants as _sre_c  # type: ignore[attr-defined]
@@ -51,10 +51,11 @@ __all__ = [
     "LiteralIndex",
     "LiteralScanner",
     "TextHits",
-    "all_chars",
+    "char_chunks",
     "first_chars",
     "literals",
     "trie_alternation",
+    "unicode_classes",
 ]
 
 LITERAL_LIMIT = 4096
@@ -76,14 +77,39 @@ _IGNORED_FLAGS = re.UNICODE  # what a str pattern always has; any other flag kee
 # -- the strings a regex matches ------------------------------------------------------------------
 
 
+def char_chunks(size: int = 0x10000) -> Iterator[str]:
+    """Every code point but the surrogates, in order, ``size`` at a time (built in C, ~20 ms in
+    all; one chunk at a time, so that a scan of all of Unicode never holds 4 MB of text)."""
+    order = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+    for low in range(0, 0x110000, size):
+        high = min(low + size, 0x110000)
+        codes = array.array("I")
+        for a, b in ((low, min(high, 0xD800)), (max(low, 0xE000), high)):
+            if a < b:
+                codes.extend(range(a, b))
+        if codes.itemsize != 4:  # never on the platforms CPython ships for; stay correct anyway
+            yield "".join(map(chr, codes))
+        else:
+            yield codes.tobytes().decode(order)
+
+
 @cache
-def all_chars() -> str:
-    """Every code point but the surrogates, in order, as one string (built in C: ~20 ms)."""
-    codes = array.array("I", range(0xD800))
-    codes.extend(range(0xE000, 0x110000))
-    if codes.itemsize != 4:  # never on the platforms CPython ships for; stay correct anyway
-        return "".join(map(chr, codes))
-    return codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+def unicode_classes() -> tuple[str, str, str]:
+    """``(\\d, \\s, cased)``: the decimal digits and the white space of str patterns, and the
+    characters whose ``lower()`` differs from them, from one pass over all of Unicode (~0.1 s,
+    once per process; what normalize's fast path and the trigger literals need)."""
+    digit, space = re.compile(r"\d"), re.compile(r"\s")
+    digits: list[str] = []
+    spaces: list[str] = []
+    cased: list[str] = []
+    for chunk in char_chunks():
+        digits += digit.findall(chunk)
+        spaces += space.findall(chunk)
+        for at in range(0, len(chunk), 256):
+            piece = chunk[at : at + 256]
+            if piece.lower() != piece:  # most runs of 256 code points have no upper case at all
+                cased.extend(ch for ch in piece if ch.lower() != ch)
+    return "".join(digits), "".join(spaces), "".join(cased)
 
 
 @cache
@@ -91,10 +117,14 @@ def _category(name: str) -> str:
     """All characters of an ``re`` category (``\\d``, ``\\s``, ``\\w`` of str patterns)."""
     # the parser says CATEGORY_DIGIT; a str pattern without re.ASCII compiles it to the Unicode one
     kind = name.removeprefix("CATEGORY_").removeprefix("UNI_")
-    probe = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w"}.get(kind)
-    if probe is None:
+    if kind == "DIGIT":
+        return unicode_classes()[0]
+    if kind == "SPACE":
+        return unicode_classes()[1]
+    if kind != "WORD":
         return ""
-    return "".join(re.findall(probe, all_chars()))
+    word = re.compile(r"\w")
+    return "".join(ch for chunk in char_chunks() for ch in word.findall(chunk))
 
 
 def _chars(items: Any) -> set[str] | None:
@@ -305,10 +335,11 @@ def trie_alternation(words: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, Any]) -> str:
+    def emit(node: dict[str, Any], top: bool = False) -> str:
         # children that end a word and go no further make one character class (`\\.\\d` is 660
-        # words `.0` ... `.९`: one class, not 660 branches to try at every `.`)
-        leaves = [ch for ch, child in sorted(node.items()) if ch and list(child) == [""]]
+        # words `.0` ... `.९`: one class, not 660 branches to try at every `.`); not at the top,
+        # where every branch must start with its character for the regex engine to skip ahead
+        leaves = [] if top else [ch for ch, child in sorted(node.items()) if ch and list(child) == [""]]
         alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())
                 if ch and not (len(leaves) > 1 and ch in leaves)]
         if len(leaves) > 1:
@@ -318,7 +349,7 @@ def trie_alternation(words: Iterable[str]) -> str:
         body = "(?:" + "|".join(alts) + ")" if len(alts) > 1 or "" in node else alts[0]
         return body + "?" if "" in node else body
 
-    return emit(root)
+    return emit(root, top=True)
 
 
 class LiteralScanner:
@@ -342,6 +373,13 @@ class LiteralScanner:
         for group in by_first.values():
             group.sort(key=lambda w: (-len(w), w))
         self._by_first = by_first
+        # at a place found by the regex, the words starting there are looked up by length (a
+        # set per length, longest first): `.` starts 661 words of two lengths, two lookups
+        self._lengths: dict[str, list[tuple[int, frozenset[str]]]] = {
+            first: [(n, frozenset(w for w in group if len(w) == n))
+                    for n in sorted({len(w) for w in group}, reverse=True)]
+            for first, group in by_first.items()
+        }
         # At each place where a first character stands, the regex engine tries the trie's first
         # level one branch after the other: with many first characters, a few tries of fewer
         # branches each cost less (one regex per share of the first characters, 1.4x faster for
@@ -360,15 +398,17 @@ class LiteralScanner:
         """``(start, literal)`` of every occurrence wholly inside ``text[pos:endpos]``, by start
         (longest first at one start)."""
         end = len(text) if endpos is None else endpos
-        by_first = self._by_first
+        lengths = self._lengths
         out: list[tuple[int, str]] = []
         for search in self._searches:
             m = search(text, pos, end)
             while m is not None:
                 start = m.start()
-                for word in by_first[text[start]]:
-                    if text.startswith(word, start, end):
-                        out.append((start, word))
+                for n, words in lengths[text[start]]:
+                    if start + n <= end:
+                        piece = text[start : start + n]
+                        if piece in words:
+                            out.append((start, piece))
                 m = search(text, start + 1, end)
         if len(self._searches) > 1:
             out.sort(key=lambda hit: (hit[0], -len(hit[1])))

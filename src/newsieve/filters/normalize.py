@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ._match import LiteralScanner, all_chars
+from ._match import LiteralScanner, unicode_classes
 from .types import Document
 
 __all__ = ["CACHE_KEY", "NormalizedText", "normalize", "normalized_view"]
@@ -122,15 +122,10 @@ def _fast_map(table: dict[int, str]) -> _FastMap:
         return table.get(ord(ch), ch)
 
     unsafe = []
-    everything = all_chars()
-    for at in range(0, len(everything), 256):
-        chunk = everything[at : at + 256]
-        if chunk.lower() == chunk:
-            continue  # most blocks of 256 code points have no upper case at all
-        for ch in chunk:
-            low = ch.lower()
-            if low != ch and (len(low) != 1 or mapped(low) != mapped(ch)):
-                unsafe.append(ch)
+    for ch in unicode_classes()[2]:  # the characters whose lower() differs
+        low = ch.lower()
+        if len(low) != 1 or mapped(low) != mapped(ch):
+            unsafe.append(ch)
     # replacing a character must not make one the table changes (one pass only, as in `normalize`)
     frequent = tuple((ch, table[ord(ch)]) for ch in _FREQUENT
                      if ord(ch) in table and ord(table[ord(ch)]) not in table)
