@@ -7,7 +7,8 @@ The pages are written for these tests, after the shapes of the Common Crawl samp
 
 from __future__ import annotations
 
-from newsieve.filters import clean
+from newsieve.filters import Sieve, clean
+from newsieve.filters.score import promotion_score
 
 COURSE_PAGE = "\n".join([
     "零基础Java开发培训课程",
@@ -198,3 +199,73 @@ def test_newspaper_product_review_is_published() -> None:
     assert v.action == "publish"
     assert v.removed == []
 
+
+
+# -- scraped salad with a filled-in template, and shop sites stamping their titles --------------------------
+# Written for these tests after cc-07 (salad recombining news sentences, `Phone : 来电显示器`) and cc-29
+# (`抖音账号购买_<title>`, `上一篇：…_买抖音号`) of the Common Crawl sample; none is copied.
+
+_A = "那年冬天，小镇上的人都去城里打工了，只有老张留下来守着他的修鞋摊。"
+_B = "记者了解到，平台押金迟迟不能退还，客服电话也一直打不通，不少人选择了投诉。"
+_C = "这次展会吸引了来自全国各地的三百多家企业参展，成交额比去年增长了两成。"
+_SALAD_LINES = ["设备维修配件", _A + _B, "某地一货车侧翻", _B + _C, _C + _A, "年度十大新闻揭晓", _A + _C]
+FILLED_TEMPLATE = "\n".join([*_SALAD_LINES, "Phone : 来电显示器", "Email : 库存医药用品"])
+
+
+def test_salad_with_fields_filled_by_words_is_rejected() -> None:
+    v = clean(FILLED_TEMPLATE, content_type="text/plain")
+    assert v.action == "reject"
+    assert {"page.promotion.signal.recombined", "page.promotion.signal.fake_fields"} <= set(v.reasons)
+
+
+def test_recombined_salad_alone_is_not_rejected() -> None:
+    sieve = Sieve()
+    doc = sieve.document("\n".join(_SALAD_LINES), content_type="text/plain")
+    v = sieve.judge(doc)
+    assert v.action != "reject"
+    _, signals = promotion_score(doc, v.removed)
+    assert "page.promotion.signal.recombined" in signals
+
+
+def test_an_article_shown_twice_is_not_recombined() -> None:
+    article = TRAINING_NEWS.split("\n")
+    v = clean("\n".join([*article, *article[1:]]), content_type="text/plain")
+    assert "page.promotion.signal.recombined" not in v.reasons
+    assert v.action != "reject"
+
+
+def test_contact_fields_that_say_why_are_not_fake() -> None:
+    fields = ["电话：暂无", "邮箱：请见官网", "电话：0351-7654321", "Email : info@example.org"]
+    page = "\n".join([TRAINING_NEWS, *fields])
+    v = clean(page, content_type="text/plain")
+    assert "page.promotion.signal.fake_fields" not in v.reasons
+    assert v.action == "publish"
+
+
+STAMPED_SHOP = "\n".join([
+    "挖掘机购买_挖掘机日常保养的五个要点",
+    "挖掘机是工地上最常见的工程机械，日常保养做得好，能明显延长使用寿命，减少停工时间。",
+    "首先要定期检查液压油，油位过低或油液变质都会影响动作的灵敏度，严重时还会损坏液压泵。",
+    "其次要注意空气滤清器的清洁，工地粉尘大，滤芯堵塞会让发动机功率下降、油耗升高。",
+    "上一篇：装载机轮胎怎么选(装载机轮胎型号大全)_买二手装载机",
+    "下一篇：压路机操作注意事项(压路机安全操作规程)_压路机出售",
+])
+
+
+def test_site_stamping_trades_on_its_titles_is_rejected() -> None:
+    v = clean(STAMPED_SHOP, content_type="text/plain")
+    assert v.action == "reject"
+    assert {"page.promotion.signal.stamped", "page.promotion.signal.title_trade"} <= set(v.reasons)
+
+
+def test_portal_titles_with_channels_are_not_stamped() -> None:
+    lines = STAMPED_SHOP.split("\n")
+    page = "\n".join([
+        "挖掘机日常保养的五个要点_工程机械_新浪科技_新浪网",
+        *lines[1:4],
+        "上一篇：装载机轮胎怎么选_工程机械_新浪网",
+        "下一篇：压路机操作注意事项_工程机械_新浪网",
+    ])
+    v = clean(page, content_type="text/plain")
+    assert "page.promotion.signal.stamped" not in v.reasons
+    assert v.action == "publish"

@@ -139,6 +139,16 @@ def test_unheaded_titles_ending_the_page(detector: RelatedDetector) -> None:
          "刘海波. 电子商务环境下的物流配送研究[D]. 北京: 中国石油大学, 2008."],
         ["[1] 程艳霞. 现代物流管理理论", "[2] 丁海军. 电子商务条件下企业物流运作模式研究",
          "[3] 刘海波. 物流配送研究"],
+        # an English article ending in a tour schedule, an event's dates, a tweet's signature, a citation,
+        # a contributor credit (scrapinghub-aeb keeps these in its gold)
+        ["Aug. 30 -- Red Rocks Amphitheatre, Morrison, CO", "Sept. 4 -- Gorge Amphitheatre, George, WA",
+         "Sept. 12 -- Hollywood Bowl, Los Angeles, CA"],
+        ["Northern Lights Festival", "Lantern Walk along the Canal", "14 December 2019 | 12 January 2020"],
+        ["Our first look at the new tablet", "Hands-on with the folding phone",
+         "— Example Tech (@exampletech) March 3, 2020"],
+        ["Do not hate a people beyond measure", "Be just even with those you dislike",
+         "[Kitab Adab hal. 12]"],
+        ["The two guards were placed on leave", "An investigation is under way", "Contributing: Jane Doe"],
     ],
 )
 def test_page_end_that_is_article_stays(detector: RelatedDetector, tail: list[str]) -> None:
@@ -166,3 +176,12 @@ def test_items_stop_at_a_spec_table(detector: RelatedDetector) -> None:
 def test_article_paragraph_starting_with_xiangguan_stays(detector: RelatedDetector, para: str) -> None:
     _doc, found = run(detector, [*ARTICLE, para, *ARTICLE])
     assert found == []
+
+
+def test_english_footer_links_ending_in_a_date_still_go(detector: RelatedDetector) -> None:
+    # a date alone (`June 19, 2019`, `20 November 2019`) or an events widget (`Apr. 28-29`) is no schedule
+    article = ["The city council approved the new budget on Tuesday, after a long debate about schools."]
+    tail = ["Privacy Policy", "Contact Us", "Terms of Service", "June 19, 2019"]
+    doc, found = run(detector, [*article, *tail])
+    assert {s.reason for s in found} == {"boilerplate.related.trailing_list"}
+    assert kept(doc, found) == article

@@ -61,7 +61,15 @@ def test_stats_are_computed_once() -> None:
 def test_salad_is_reviewed_not_rejected() -> None:
     v = clean("\n".join(SALAD), content_type="text/plain")
     assert v.action == "review"
-    assert "page.promotion.signal.repetition" in v.reasons
+    # its sentences recur in new company: the recombined signal, in place of plain repetition
+    assert "page.promotion.signal.recombined" in v.reasons
+    assert "page.promotion.signal.repetition" not in v.reasons
+
+
+def test_repeated_template_sentences_are_plain_repetition() -> None:
+    template = "本产品采用优质不锈钢材料，经久耐用，适用于家庭和餐厅厨房使用。"
+    page = ["不锈钢厨具系列", "不锈钢汤锅", template, "不锈钢炒锅", template, "不锈钢蒸锅", template]
+    assert page_stats_of(page)["recombined"] == 0  # always after a line start: no new company
 
 
 def test_a_catalogue_repeating_its_template_is_published() -> None:
@@ -74,3 +82,21 @@ def test_a_catalogue_repeating_its_template_is_published() -> None:
 
 def page_stats_of(lines: list[str]) -> dict[str, object]:
     return page_stats(doc_of(*lines[1:]))
+
+
+def test_salad_recombines_its_sentences() -> None:
+    # A, B and C each recur after a different sentence (or at a line start): chained anew on every line
+    assert page_stats(doc_of(*SALAD))["recombined"] == 3
+
+
+def test_a_page_repeated_whole_is_not_recombined() -> None:
+    # a bad extraction shows the article twice: every sentence recurs in the same company
+    stats = page_stats(doc_of(*ARTICLE, *ARTICLE[1:]))
+    assert stats["repeated_sentences"] == 3
+    assert stats["recombined"] == 0
+
+
+def test_a_quoted_sentence_is_not_salad() -> None:
+    quote = "我们要让每一位老人都能在家门口吃上热乎饭，这是社区食堂的初心。"
+    stats = page_stats(doc_of(ARTICLE[0], ARTICLE[1] + quote, quote, ARTICLE[2]))
+    assert stats["recombined"] == 1  # one sentence, quoted again on its own: below RECOMBINED_MIN

@@ -361,3 +361,24 @@ def test_html_title_removed_falls_to_a_heading_only(sieve: Sieve) -> None:
 def test_title_no_span_touches_is_kept(sieve: Sieve) -> None:
     verdict = sieve.clean(SEED, content_type="text/plain")
     assert verdict.title == "新时代新气象新作为我市开发区建设"
+
+
+def test_a_long_line_of_short_items_stays_one_block() -> None:
+    # a tag cloud of link texts cut to 5 characters (chinesewebtext_cc_samples doc 14 has a line of 40)
+    words = ["可以触碰你", "议论文论据", "初二满分作", "写花的作文", "二年级优秀", "高中作文怎", "十篇励志美"]
+    cloud = " ".join(words * 6)
+    assert len(cloud) >= 200
+    assert split_line(cloud) == [(0, len(cloud))]
+
+
+def test_a_long_line_of_paragraphs_is_still_split() -> None:
+    para = "市园林局利用街角空地新建了三处口袋公园，附近居民步行几分钟就能到达。"
+    heads = ["健身步道", "儿童乐园", "银杏大道", "樱花小径", "结语"]
+    line = para + "".join(f" {head} {para}" for head in heads)
+    assert len(line) >= 200
+    assert len(split_line(line)) == 11  # paragraphs between short subheads: not a list of items
+
+
+def test_a_keyword_dump_is_split_as_before() -> None:
+    dump = " ".join(["关键词" + str(i % 10) + "号" for i in range(400)])  # thousands of characters
+    assert len(split_line(dump)) > 1

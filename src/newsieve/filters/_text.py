@@ -70,6 +70,18 @@ SPACED_PUNCT_MIN = 2
 space after punctuation (spamrepost-dev d-0010: `校长， 作为全国重点高中校长、 教育部`),
 so a space there, even after `。`, is not a paragraph break: the line is not split."""
 
+LIST_MIN_PIECES = 8
+LIST_PIECE_MAX_CHARS = 12
+LIST_SHARE = 0.8
+"""A long line that would split into at least LIST_MIN_PIECES pieces, LIST_SHARE of them at most
+LIST_PIECE_MAX_CHARS long, is a list of short items (a tag cloud of link texts cut to 5 characters,
+chinesewebtext_cc_samples doc 14), not paragraphs joined by spaces: it stays one block, which the
+detectors judge whole (a menu line) instead of as 40 words."""
+LIST_LINE_MAX_CHARS = 1000
+"""...up to this length: a tag cloud or a menu runs to a few hundred characters. A longer run of short
+words is a keyword dump (a gne-test-pages page flattened to text holds one of 170,000 characters), split
+as before so that the detectors judge it piece by piece and its size does not weigh as one removal."""
+
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。）]+", re.IGNORECASE)
 _GAP = re.compile(r"[ \t\u3000\xa0]+")
 
@@ -98,7 +110,11 @@ def split_line(line: str) -> list[tuple[int, int]]:
         out.append((pos, start))
         pos = end
     out.append((pos, len(line)))
-    return [(a, b) for a, b in out if b > a]
+    out = [(a, b) for a, b in out if b > a]
+    short = sum(1 for a, b in out if b - a <= LIST_PIECE_MAX_CHARS)
+    if len(line) <= LIST_LINE_MAX_CHARS and len(out) >= LIST_MIN_PIECES and short >= LIST_SHARE * len(out):
+        return [(0, len(line))]  # a list of short items (a tag cloud), not paragraphs: one block
+    return out
 
 
 def _char_set(ranges: str) -> frozenset[str]:

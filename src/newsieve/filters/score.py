@@ -17,7 +17,7 @@
                                salad: its promotion score is at least PROMO_REJECT (reject)
     page.promotion.suspect     promotion score at least PROMO_REVIEW (review)
     page.promotion.signal.*    the promotion signals that fired (``cta``, ``form``, ``echo``, ``money``,
-                               ``repetition``...),
+                               ``repetition``, ``recombined``, ``fake_fields``, ``stamped``...),
                                after the reason they support
     page.health_seo            disease-dense page that reads like news: not sure (review)
     page.ad_heavy              several ads, or ads left inside sentences (review)
@@ -146,8 +146,29 @@ TITLE_UNRELATED_MIN_BODY = 200
 # ...and only for a title of this many character pairs: a menu word taken for the title (`列表`, cc-14)
 # has too few to judge.
 TITLE_UNRELATED_MIN_PAIRS = 4
-# A reporter, a news agency or an authority on the page takes this off the promotion score.
+# Salad recombining its sentences (repetition.page_stats ``recombined``): at least RECOMBINED_MIN repeated
+# sentences each found after two different sentences (cc-07 of the Common Crawl sample: 7). Of the real
+# pages of zh-web-content-extraction, gne-test-pages, mozilla-readability-zh, scrapinghub-aeb (as HTML,
+# flattened and gold text), the sample's non-spam pages and the dev set, none has more than 1 (a sentence
+# the article quotes again). How the page was assembled, not what it sells: never rejects alone. It takes
+# the place of the weaker repetition signal (recombined sentences are repeated ones), not added to it.
+W_RECOMBINED = 0.4
+RECOMBINED_MIN = 3
+# Contact fields of a template filled with words (`Phone : 来电显示器` `Email : 库存医药用品`, cc-07): a
+# keyword spinner filled the page. Two distinct fields (one could be a note in an odd place); none of the
+# real pages above has one.
+W_FAKE_FIELDS = 0.45
+FAKE_FIELDS_MIN = 2
+# The site stamps a trade keyword on its titles (`抖音账号购买_<title>`, `<title>_买抖音号` on the previous/
+# next links, cc-29): at least STAMPED_MIN distinct titles on the page. The site sells; with a trade in the
+# page's own title (title_trade) that rejects. None of the real pages above has one such title.
+W_STAMPED = 0.55
+STAMPED_MIN = 3
+# A reporter, a news agency or an authority on the page takes this off the promotion score...
 NEWS_DISCOUNT = 0.3
+# ...but not off the marks of scraped salad: salad is pasted from news, `记者` and all (cc-07 quotes
+# `记者询问用户反映…`), so a news marker says nothing about how the page was assembled.
+_ASSEMBLY = frozenset({"recombined", "fake_fields", "random_token", "collision"})
 
 SCORES: Mapping[str, float] = {
     "page.promotion.medical": 0.95,
@@ -244,11 +265,17 @@ def promotion_score(doc: Document, spans: Sequence[Span] = ()) -> tuple[float, l
     if money >= MONEY_MIN and money * 1000 / max(int(sig.get("body_cjk", 0)), 1) >= MONEY_DENSITY:
         weights.append(("money", W_MONEY))
     rep = _signals(doc).get("page.repetition", {})
-    if (
+    if int(rep.get("recombined", 0)) >= RECOMBINED_MIN:
+        weights.append(("recombined", W_RECOMBINED))  # the stronger form of repetition, in its place
+    elif (
         float(rep.get("dup_sentence_frac", 0.0)) >= REPETITION_FRAC
         and int(rep.get("repeated_sentences", 0)) >= REPETITION_MIN
     ):
         weights.append(("repetition", W_REPETITION))
+    if int(sig.get("fake_fields", 0)) >= FAKE_FIELDS_MIN:
+        weights.append(("fake_fields", W_FAKE_FIELDS))
+    if int(sig.get("stamped", 0)) >= STAMPED_MIN:
+        weights.append(("stamped", W_STAMPED))
     if int(sig.get("random_token", 0)):
         weights.append(("random_token", W_RANDOM_TOKEN))
     if int(sig.get("collision", 0)):
@@ -263,9 +290,10 @@ def promotion_score(doc: Document, spans: Sequence[Span] = ()) -> tuple[float, l
         and int(sig.get("title_pairs", 0)) >= TITLE_UNRELATED_MIN_PAIRS
     ):
         weights.append(("title_unrelated", W_TITLE_UNRELATED))
-    total = sum(w for _, w in weights)
-    if total and _NEWS_STRONG.search(doc.text):
-        total -= NEWS_DISCOUNT
+    offered = sum(w for name, w in weights if name not in _ASSEMBLY)
+    if offered and _NEWS_STRONG.search(doc.text):
+        offered = max(0.0, offered - NEWS_DISCOUNT)
+    total = offered + sum(w for name, w in weights if name in _ASSEMBLY)
     return max(0.0, min(1.0, total)), [f"page.promotion.signal.{name}" for name, _ in weights]
 
 

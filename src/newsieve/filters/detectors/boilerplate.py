@@ -15,7 +15,8 @@ Site chrome of text/plain pages (menus, share bars, comment and login prompts, I
 data too, as lines made only of such items (mode ``block``). One shape is not: a navigation
 line of words no list holds (`北欧广播, 北欧电视, 华侨华人, 国际新闻, …`), read off its structure
 (``menu_items``: many short items between separators, no sentence) and only outside the run of
-prose blocks, in the page's header or footer (``boilerplate.other.menu_line``).
+prose blocks, in the page's header or footer (``boilerplate.other.menu_line``), the title line included;
+nor is a bare number right under the title (a day, a view count: ``boilerplate.other.number_line``).
 
 The helpers here (``KeyFinder``, ``cutting``, ``before_ok``, ``is_leftover``) are shared with
 ``related.py`` and ``damage.py``. Speed: each rule's ``trigger`` (a few literals) is searched
@@ -325,6 +326,10 @@ MENU_CJK_SHARE = 0.6
 PROSE_MIN_CHARS = 30
 """A block this long with a sentence end in it is prose: the article runs from the first such
 block to the last, and menu lines are only looked for outside that run (page header, footer)."""
+CLOUD_MIN_ITEMS = 12
+"""A menu line of this many items is a tag cloud or a link list (cc doc 14: 40 link texts)..."""
+CLOUD_ODD_SHARE = 0.1
+"""...and may hold this share of items with a bracket, quote or colon (`作文《迷》`), but no sentence end."""
 VERSE_CLAUSE_CHARS = (5, 7)
 """Clauses of a classical verse line (五言, 七言): a line of items all this long is a poem."""
 # Items are split at spaces and bars; a comma or 、 only counts with a space after it (a sentence
@@ -340,11 +345,15 @@ def menu_items(text: str) -> list[str] | None:
 
     Many short items between separators, no sentence, no `key：value` and no byline; not letters
     spaced out (`热 点 推 荐`), nor a verse (clauses all of one length, `床前明月光 疑是地上霜 …`)."""
-    if _MENU_NOT.search(text):
-        return None
     items = [p for p in _MENU_SPLIT.split(text.strip()) if p]
     if len(items) < MENU_MIN_ITEMS or len(set(items)) < MENU_MIN_ITEMS - 1:
         return None
+    if _MENU_NOT.search(text):
+        # a long list of links (a tag cloud, cc doc 14: 40 titles cut to 5 characters, one `作文《迷》`)
+        # may hold a few items with a bracket or a colon; a short line with one is a sentence or a byline
+        odd = sum(1 for p in items if _MENU_NOT.search(p))
+        if len(items) < CLOUD_MIN_ITEMS or odd > CLOUD_ODD_SHARE * len(items) or _PROSE_END.search(text):
+            return None
     if any(not 2 <= len(p) <= MENU_ITEM_MAX_CHARS for p in items) or all(p.isdigit() for p in items):
         return None
     if sum(1 for p in items if _CJK.search(p)) < MENU_CJK_SHARE * len(items):
@@ -354,22 +363,46 @@ def menu_items(text: str) -> list[str] | None:
     return items
 
 
-def menu_blocks(doc: Document) -> list[int]:
-    """Blocks before the first prose block or after the last one that are navigation lines."""
-    prose = [i for i, b in enumerate(doc.blocks)
-             if b.end - b.start >= PROSE_MIN_CHARS and _PROSE_END.search(doc.text, b.start, b.end)]
+def menu_blocks(doc: Document, prose: list[int] | None = None) -> list[int]:
+    """Blocks before the first prose block or after the last one that are navigation lines. The title
+    block counts too: the first line of a text page is taken for the title, and when it is a menu
+    (`北欧广播, 北欧电视, 华侨华人, …`, cc doc 48) the title falls to the next line. ``prose``: the
+    indexes of ``prose_blocks(doc)`` when the caller has them."""
+    prose = prose_blocks(doc) if prose is None else prose
     if not prose:
         return []
     edge = [*range(prose[0]), *range(prose[-1] + 1, len(doc.blocks))]
-    return [i for i in edge if doc.blocks[i].kind != "title"
-            and menu_items(doc.text[doc.blocks[i].start:doc.blocks[i].end]) is not None]
+    return [i for i in edge if menu_items(doc.text[doc.blocks[i].start:doc.blocks[i].end]) is not None]
+
+
+def prose_blocks(doc: Document) -> list[int]:
+    """Blocks of at least PROSE_MIN_CHARS with a sentence end: the article runs from the first to the last."""
+    return [i for i, b in enumerate(doc.blocks)
+            if b.end - b.start >= PROSE_MIN_CHARS and _PROSE_END.search(doc.text, b.start, b.end)]
+
+
+NUMBER_LINE_MAX_DIGITS = 4
+"""A line of nothing but a number this long (a day, a view count: `18`, cc doc 11) in the page header."""
+_NUMBER_LINE = re.compile(rf"\s*\d{{1,{NUMBER_LINE_MAX_DIGITS}}}\s*")
+
+
+def number_blocks(doc: Document, prose: list[int] | None = None) -> list[int]:
+    """A bare number right after the title, before the first prose block. Only there: in the
+    article a number alone on its line is data (a score, a year of a list), and in a WeChat article
+    `01` heads a section."""
+    prose = prose_blocks(doc) if prose is None else prose
+    if not prose:
+        return []
+    return [i for i in range(prose[0]) if doc.blocks[i].kind != "title" and i > 0
+            and doc.blocks[i - 1].kind == "title"
+            and _NUMBER_LINE.fullmatch(doc.text, doc.blocks[i].start, doc.blocks[i].end) is not None]
 
 
 class BoilerplateDetector:
     """``boilerplate.prevnext``, ``.repost``, ``.wechat`` and ``.other`` spans."""
 
     name = "boilerplate"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         own = [r for r in rules.by_label("boilerplate.") if r.label != "boilerplate.related"]
@@ -391,11 +424,18 @@ class BoilerplateDetector:
                                                 self.tag)
                         if extra is not None:
                             out.append(extra)
-        for index in menu_blocks(doc):
+        prose = prose_blocks(doc)
+        for index in menu_blocks(doc, prose):
             block = doc.blocks[index]
             out.append(Span(label="boilerplate.other", reason="boilerplate.other.menu_line",
                             start=block.start, end=block.end, text=doc.text[block.start:block.end],
                             confidence=MENU_CONFIDENCE,
                             evidence={"rule": "menu_items", "items": len(menu_items(block.text) or ())},
+                            detector=self.tag))
+        for index in number_blocks(doc, prose):
+            block = doc.blocks[index]
+            out.append(Span(label="boilerplate.other", reason="boilerplate.other.number_line",
+                            start=block.start, end=block.end, text=doc.text[block.start:block.end],
+                            confidence=MENU_CONFIDENCE, evidence={"rule": "number_blocks"},
                             detector=self.tag))
         return out

@@ -17,7 +17,11 @@ This detector removes nothing. It reads the page as a whole and leaves counts in
   (a search-keyword landing page assembled from other pages' titles);
 - ``keyword_url``: a bare URL line (or the page URL) whose path is a Chinese keyword;
 - ``title_overlap``: the share of the title's character pairs found in the body (salad pages
-  carry a title unrelated to their text).
+  carry a title unrelated to their text);
+- ``fake_fields``: contact fields of a template filled with words (`Phone : 来电显示器`), distinct
+  field names;
+- ``stamped``: distinct titles on the page (its own, and short lines: previous/next and related
+  links) with a `_`-separated part that is a trade keyword (`抖音账号购买_…`, `…_买抖音号`).
 
 The patterns are data (``data/promotion.toml``, ids ``page.promotion.*``).
 """
@@ -56,6 +60,10 @@ STUFFED_MIN_PARTS = 3
 _TITLE_SEP = re.compile(r"\s*(?:_|\||｜|—|–|\s-\s)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+STAMP_LINE_MAX_CHARS = 80
+"""Only lines this short are looked at for a stamped title (titles of links, not paragraphs)."""
+_STAMP_SEP = re.compile(r"\s*_\s*")
+_FIELD_NAME = re.compile(r"[^\s:：]+")
 _BARE_URL = re.compile(r"^\s*(?:https?://)?[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(?::\d+)?/\S*\s*$", re.IGNORECASE)
 
 
@@ -88,7 +96,7 @@ class PromotionDetector:
     """Counts page-level promotion signals; proposes no span."""
 
     name = "promotion"
-    version = "2"
+    version = "3"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
@@ -152,7 +160,40 @@ class PromotionDetector:
         shared = sum(1 for pair in title_pairs if pair in body)
         sig["title_overlap"] = round(shared / len(title_pairs), 3) if title_pairs else 1.0
         sig["body_cjk"] = stats["cjk"]
+        sig["fake_fields"] = self._fake_fields(body_norm)
+        sig["stamped"] = self._stamped(doc)
         return []
+
+    def _fake_fields(self, body_norm: str) -> int:
+        """Distinct field names (`phone`, `email`) of contact fields filled with words."""
+        found = self.rules.get("fake_field")
+        if found is None or ":" not in body_norm:  # the normalized view folds `：` into `:`
+            return 0
+        names = set()
+        for m in found[1].finditer(body_norm):
+            name = _FIELD_NAME.search(m.group(0))
+            if name:
+                names.add(name.group(0))
+        return len(names)
+
+    def _stamped(self, doc: Document) -> int:
+        """Distinct titles with a trade keyword as one of their `_`-separated parts (the page's own
+        title, in the text or in ``<title>``, counts once)."""
+        found = self.rules.get("stamp")
+        raw_title = doc.meta.get("raw_title", "")
+        if found is None or ("_" not in doc.text and "_" not in raw_title):
+            return 0
+        pattern = found[1]
+
+        def stamped(line: str) -> bool:
+            return "_" in line and any(pattern.match(part) for part in _STAMP_SEP.split(line.strip())[:8])
+
+        own = {doc.title.strip(), raw_title.strip()}
+        others = {
+            text for text in (doc.text[b.start : b.end].strip() for b in doc.blocks)
+            if "_" in text and len(text) <= STAMP_LINE_MAX_CHARS and text not in own
+        }
+        return int(any(stamped(t) for t in own)) + sum(1 for t in others if stamped(t))
 
     def _echo(self, doc: Document, blocks: list[Block]) -> tuple[int, float]:
         """How many of the short body lines hold the title's most repeated keyword, and their share."""

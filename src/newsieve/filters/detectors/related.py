@@ -68,6 +68,14 @@ _NOT_A_TITLE = re.compile(
     # a reference list ends a paper: `[1]` numbering or a GB/T 7714 document type (`[J]`, `[M]`, `[D]`,
     # `[EB/OL]`): `周仕仁. 电子商务下的物流配送模式研究[J]. 物流科技, 2011(11): 56-58.`
     r"|^\[\d{1,3}\]|\[(?:[JMDCNPRSAZG]|EB|DB|CP)(?:/(?:OL|MT|DK|CD))?\]"
+    # English pages (scrapinghub-aeb, whose gold keeps these): a contributor credit (`Contributing: …`), a
+    # schedule (`Aug. 30 -- Pepsi Center, Denver, CO`; an event's dates, `29 November 2018 | 20 January 2019`;
+    # not a date alone, `June 19, 2019`, `20 November 2019`, `Apr. 28-29`), an embedded tweet's signature
+    # (`— 9to5Mac.com (@9to5mac) November 4, 2019`), a bracketed citation (`[Ni’matul Ukhuwah hal. 41]`)
+    r"|^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?\s+\d{1,2}(?:\s*[-–]\s*\d{1,2})?"
+    r"\s*(?:--|[–—:,])\s*(?!\d{4}\b)\S"
+    r"|^\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?\s+\d{4}\s*[|–—-]"
+    r"|\(@\w{1,15}\)|^\[[^\]]{1,40}\]$|^(?:Contributing|Contributors?|Additional reporting)\s*(?:by)?\s*:"
 )
 _FIELD = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
 # A specification or contact line (`内胆材质：铝合金内胆`, `最大功率：51Kw／6000rpm`): short key, short
@@ -97,7 +105,7 @@ class RelatedDetector:
     """``boilerplate.related`` spans: headings with their items."""
 
     name = "related"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.headings = [r for r in rules.by_label("boilerplate.related")]

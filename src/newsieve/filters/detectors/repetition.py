@@ -12,7 +12,11 @@ computes the statistics a page-level judgement needs, once, and caches them in
 - ``sentences``: sentences of at least ``LONG_SENTENCE`` characters;
   ``repeated_sentences``: how many distinct ones, mostly Chinese, occur twice or more;
   ``dup_sentence_frac``: share of the long sentences' characters in repeats (Gopher's
-  ``dup_para_char_frac``, at sentence level: salad pastes a sentence into several paragraphs).
+  ``dup_para_char_frac``, at sentence level: salad pastes a sentence into several paragraphs);
+- ``recombined``: how many of the repeated Chinese sentences follow different sentences where they
+  recur (`A B` in one paragraph, `C A` in another). A salad generator draws sentences from a pool and
+  chains them anew on every line; a page shown twice by a bad extraction, or an article quoting its own
+  sentence, repeats a sentence in the same company or once.
 
 The detector removes nothing; it copies the statistics to ``doc.cache["page_signals"]["page.repetition"]``
 where ``filters/score.py`` weighs them (a repetitive page is not spam by itself: a product catalogue
@@ -42,6 +46,9 @@ LONG_SENTENCE = 20
 page's furniture."""
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_CLAUSE_END = re.compile(r"[。！？!?；;]")
+# closing quotes and spaces that a sentence split leaves at the start of the next sentence (`”记者询问…`)
+_LEAD = "”’\"'」』）) \t\u3000"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -72,15 +79,32 @@ def page_stats(doc: Document) -> dict[str, Any]:
         "repeated_sentences": len(repeated),
         "dup_sentence_frac": round(sum(len(s) * n for s, n in repeated.items()) / total, 3) if total else 0.0,
     }
+    stats["recombined"] = _recombined(lines) if repeated else 0
     doc.cache[STATS_KEY] = stats
     return stats
+
+
+def _recombined(lines: list[str]) -> int:
+    """Repeated long Chinese sentences seen after two different predecessors (the line start counts as
+    one): the ``recombined`` statistic of the module docstring."""
+    before: dict[str, set[str]] = {}
+    seen: Counter[str] = Counter()
+    for line in lines:
+        prev = ""
+        for piece in _CLAUSE_END.split(line):
+            sentence = piece.strip(_LEAD)
+            if len(sentence) >= LONG_SENTENCE and _chinese(sentence):
+                before.setdefault(sentence, set()).add(prev)
+                seen[sentence] += 1
+            prev = sentence
+    return sum(1 for sentence, prevs in before.items() if seen[sentence] > 1 and len(prevs) > 1)
 
 
 class RepetitionDetector:
     """Leaves the page's repetition statistics for ``score.py``; proposes no span."""
 
     name = "repetition"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         pass
@@ -88,6 +112,6 @@ class RepetitionDetector:
     def detect(self, doc: Document) -> list[Finding]:
         stats = page_stats(doc)
         sig = _ads.signals(doc, SIGNAL_KEY)
-        for key in ("dup_line_frac", "repeated_sentences", "dup_sentence_frac"):
+        for key in ("dup_line_frac", "repeated_sentences", "dup_sentence_frac", "recombined"):
             sig[key] = stats[key]
         return []
