@@ -15,7 +15,7 @@ from test_storage_articles import distinct, verdict
 
 from newsieve.filters.types import Verdict
 from newsieve.storage import RouteResult, Storage, StorageConfig, neardup, open_storage
-from newsieve.storage.store import _PUBLISH_CHUNK
+from newsieve.storage.store import _chunk_bounds
 
 Item = tuple[Verdict, str | None, str | None, str | None]
 REPOSTS = Path(__file__).parent / "fixtures" / "storage-reposts.json"
@@ -51,10 +51,12 @@ def published_ids(storage: Storage) -> Counter[str]:
 
 def test_reposts_inside_one_batch_across_chunks(storage: Storage, reposts: list[dict[str, Any]]) -> None:
     a, b, unrelated = reposts
-    assert _PUBLISH_CHUNK == 50  # the positions below are chosen for chunks of 50
     items: list[Item] = [filler(i) for i in range(130)]
-    # chunk 0 = [0, 50), chunk 1 = [50, 100), chunk 2 = [100, 130)
-    at = {"original": 10, "same_chunk": 30, "next_chunk": 75, "last_chunk": 120, "unrelated": 60}
+    bounds = _chunk_bounds(len(items))  # one PUBLISH call each
+    assert len(bounds) >= 4 and all(end - start >= 10 for start, end in bounds)
+    one, two, last = bounds[1][0], bounds[2][0], bounds[-1][0]
+    at = {"original": one + 2, "same_chunk": one + 12, "next_chunk": two + 5, "last_chunk": last + 7,
+          "unrelated": two + 1}  # fmt: skip
     items[at["original"]] = (verdict(a["paragraphs"]), a["url"], a["site"], None)
     items[at["same_chunk"]] = (verdict(b["paragraphs"] + b["injected"]), b["url"], b["site"], None)
     d_url, e_url = "http://repost-d.example/x/9.html", "http://repost-e.example/y/3.html"
@@ -63,15 +65,14 @@ def test_reposts_inside_one_batch_across_chunks(storage: Storage, reposts: list[
     items[at["last_chunk"]] = (verdict(with_footer(b["paragraphs"], "repost-e.example")), e_url,
                                "repost-e.example", None)  # fmt: skip
     items[at["unrelated"]] = (verdict(unrelated["paragraphs"]), unrelated["url"], unrelated["site"], None)
-    items[110] = items[5]  # the same page twice in the batch, in different chunks: an exact duplicate
-    items[45] = items[44]  # ... and in one chunk
-    assert len(items) > 120
+    items[last + 3] = items[5]  # the same page twice in the batch, in different chunks: an exact duplicate
+    items[two + 9] = items[two + 8]  # ... and in one chunk
 
     results = storage.route_many(items)
 
     assert len(results) == len(items)
     reposted = {at["same_chunk"], at["next_chunk"], at["last_chunk"]}
-    duplicated = {110, 45}
+    duplicated = {last + 3, two + 9}
     expected = [
         "near_duplicate" if i in reposted else "duplicate" if i in duplicated else "published"
         for i in range(len(items))
@@ -84,7 +85,7 @@ def test_reposts_inside_one_batch_across_chunks(storage: Storage, reposts: list[
         assert r.near_dup_of == original, i
         assert r.similarity is not None and r.similarity >= storage.config.near_dup_threshold
         assert storage.get_article(r.article_id)["near_dup_of"] == original  # type: ignore[arg-type]
-    for dup, first in ((110, 5), (45, 44)):
+    for dup, first in ((last + 3, 5), (two + 9, two + 8)):
         assert results[dup].article_id == results[first].article_id
         assert results[dup].stream_id == results[first].stream_id
 

@@ -221,6 +221,24 @@ def test_settings_build_the_storage_config(monkeypatch: pytest.MonkeyPatch) -> N
     )
 
 
+def test_settings_carry_the_near_dup_window_and_dedup_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsieve.exceptions import ConfigError
+    from newsieve.settings import load_settings
+
+    defaults = load_settings().storage_config()
+    assert (defaults.near_dup_window_seconds, defaults.dedup_ttl_seconds) == (
+        StorageConfig().near_dup_window_seconds,
+        StorageConfig().dedup_ttl_seconds,
+    )
+    monkeypatch.setenv("NEWSIEVE_NEAR_DUP_WINDOW_SECONDS", "3600")
+    monkeypatch.setenv("NEWSIEVE_DEDUP_TTL_SECONDS", "0")
+    config = load_settings().storage_config()
+    assert (config.near_dup_window_seconds, config.dedup_ttl_seconds) == (3600, 0)
+    monkeypatch.setenv("NEWSIEVE_NEAR_DUP_WINDOW_SECONDS", "0")  # a window must last
+    with pytest.raises(ConfigError, match="near_dup_window_seconds"):
+        load_settings()
+
+
 def test_unreachable_redis_is_reported_as_redis_unavailable() -> None:
     from newsieve.exceptions import RedisUnavailable
 

@@ -87,8 +87,16 @@ class Settings(BaseSettings):
     """How long a consumer blocks waiting for new entries before it looks for reclaimable ones."""
 
     near_dup_threshold: float = 0.7
-    """Estimated Jaccard similarity (5-character shingles of the cleaned text) from which an
+    """Estimated Jaccard similarity (4-character shingles of the cleaned text) from which an
     article from another URL is a repost of one already published, and is not published again."""
+
+    near_dup_window_seconds: int = Field(default=7 * 86400, ge=1)
+    """Reposts are looked for among the articles published in the current and the previous window
+    of this length (one to two windows back); the near-duplicate index of older windows expires."""
+
+    dedup_ttl_seconds: int = Field(default=90 * 86400, ge=0)
+    """How long an article's record is kept (idempotent publishing, versions, ``reposted_by``): the
+    same page seen again after that is published again. 0 keeps records forever."""
 
     redis_retry_seconds: float = 30.0
     """How long an operation retries on connection errors (backoff) before failing; long enough
@@ -239,6 +247,8 @@ class Settings(BaseSettings):
             lease_seconds=self.lease_seconds,
             block_ms=self.consumer_block_ms,
             near_dup_threshold=self.near_dup_threshold,
+            near_dup_window_seconds=self.near_dup_window_seconds,
+            dedup_ttl_seconds=self.dedup_ttl_seconds,
             retry_seconds=self.redis_retry_seconds,
         )
 

@@ -51,8 +51,9 @@ Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``re
       Near-duplicates are looked for among the articles of the last one to two
       ``near_dup_window_seconds``; article records expire after ``dedup_ttl_seconds``.
     - ``route_many([(verdict, url, site, raw_id), ...]) -> list[RouteResult]``: the same for a
-      batch, one script call per chunk of 50 articles with two chunks in flight, resumed from the
-      first unanswered chunk after a dropped connection (what a busy filter worker should call).
+      batch, one script call per chunk of up to 50 articles (10 for the first and the last) with
+      up to three chunks in flight, resumed from the first unanswered chunk after a dropped connection
+      (what a busy filter worker should call).
     - ``consumer(stream, group, name, *, block_ms=None, count=None, follow=True) -> Consumer``:
       iterate ``Message`` objects (``.id``, ``.stream``, ``.data``, ``.deliveries``,
       ``.ack(pipeline=None)``, ``.fail(error)``). A new group starts at the beginning of the
@@ -65,6 +66,11 @@ Streams (names from ``keys.py``: ``<prefix>raw``, ``articles``, ``review``, ``re
     - ``groups(stream) -> list[GroupInfo]`` (name, consumers, pending, lag, last_delivered_id,
       lag_exact); ``stream_length(stream)``; ``read_stream(stream, after=None, limit=100)``
       (read-only, e.g. ``deadletter``, ``rejected``).
+    - ``deadletters(after=None, limit=100) -> list[DeadLetter]`` (``.id``, ``.stream``, ``.group``,
+      ``.entry_id``, ``.deliveries``, ``.error``, ``.consumer``, ``.at_ms``, ``.data``);
+      ``requeue_deadletters(ids=None) -> [(dead-letter id, new entry id | None, stream)]``: back
+      onto their source streams (all of them with ``None``) and out of ``deadletter``, each in one
+      step (nothing lost or doubled by a crash); delivered again as new entries (at least once).
     - ``get_article(article_id) -> dict`` (the message, plus ``reposted_by``; ``NotFound``).
     - ``articles_after(after: str | None, limit: int) -> list[dict]``: read-only tail of
       ``articles``, each dict the message data plus ``stream_id`` (use the last one as ``after``).
@@ -97,13 +103,14 @@ from .keys import STREAMS, Keys
 from .messages import RawPage, RouteResult
 from .review import REVIEW_STATES, ReviewItem, ReviewStore
 from .store import Storage, open_storage
-from .streams import Consumer, GroupInfo, Message
+from .streams import Consumer, DeadLetter, GroupInfo, Message
 from .urls import canonical_url
 
 __all__ = [
     "REVIEW_STATES",
     "STREAMS",
     "Consumer",
+    "DeadLetter",
     "EmbeddedServer",
     "GroupInfo",
     "Keys",

@@ -41,7 +41,7 @@ class StorageConfig:
     """Look for near-duplicates (reposts from other URLs) when publishing; off, only exact
     repeats (same canonical URL and content) are caught."""
     near_dup_threshold: float = 0.7
-    """Estimated Jaccard similarity (5-character shingles) above which an article is a repost of an
+    """Estimated Jaccard similarity (4-character shingles) from which an article is a repost of an
     already-published one."""
     near_dup_window_seconds: int = 7 * 86400
     """Near-duplicates are looked for among articles published in the current and the previous

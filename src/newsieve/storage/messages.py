@@ -25,9 +25,14 @@ try:  # orjson encodes a 5 KB Chinese article ~10x faster than json: it is most 
     loads: Callable[[bytes | str], Any] = orjson.loads
 except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a bare install working
 
+    def _default(value: Any) -> Any:
+        if hasattr(value, "to_dict"):  # a Verdict: orjson writes dataclasses by itself
+            return value.to_dict()
+        raise TypeError(f"cannot encode {type(value).__name__}")
+
     def encode(data: dict[str, Any]) -> bytes:
         """Compact UTF-8 JSON."""
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
 
     loads = json.loads
 

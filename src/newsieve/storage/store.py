@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import ssl
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -21,16 +23,76 @@ from .errors import retrying
 from .keys import STREAMS, Keys
 from .messages import RawPage, RouteResult, decode, encode
 from .review import ReviewStore
-from .streams import Consumer, GroupInfo, group_info
+from .streams import Consumer, DeadLetter, GroupInfo, group_info, list_deadletters, requeue_deadletters
 from .urls import canonical_url, url_hash
 
 __all__ = ["Storage", "open_storage"]
 
 log = logging.getLogger(__name__)
 
-# Articles per PUBLISH call: with two calls in flight, small enough that drafting one chunk overlaps
-# the server's work on the previous one in a batch of 100-200; ~3 ms of server time per call.
+# Articles per PUBLISH call: with calls in flight, small enough that drafting one chunk overlaps
+# the server's work on the previous one in a batch of 100-200; ~2 ms of server time per call. The
+# first and last chunks of a batch are smaller: the server waits while the first one is drafted,
+# and this process waits while the server runs the last one.
 _PUBLISH_CHUNK = 50
+_EDGE_CHUNK = 10
+_IN_FLIGHT = 3  # PUBLISH calls sent and not answered yet: room for either side to get ahead a bit
+
+
+def _chunk_bounds(n: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each ``PUBLISH`` call for ``n`` articles."""
+    if n <= _PUBLISH_CHUNK:
+        return [(0, n)] if n else []
+    middle = n - 2 * _EDGE_CHUNK
+    calls = -(-middle // _PUBLISH_CHUNK)
+    sizes = [_EDGE_CHUNK] + [middle // calls + (i < middle % calls) for i in range(calls)] + [_EDGE_CHUNK]
+    bounds, start = [], 0
+    for size in sizes:
+        bounds.append((start, start + size))
+        start += size
+    return bounds
+
+
+_IOV_MAX = 1000  # buffers per sendmsg call (Linux allows 1024)
+
+
+def _send_buffers(conn: Any, buffers: list[bytes]) -> None:
+    """Send ``buffers`` on redis-py connection ``conn`` with ``sendmsg`` (no copy into one bytes
+    object); errors as redis-py's ``send_packed_command`` raises them."""
+    if not hasattr(conn, "_sock"):  # a redis-py without this private attribute: its own path
+        conn.send_packed_command(buffers)
+        return
+    if conn._sock is None:
+        conn.connect()
+    conn.check_health()
+    sock = conn._sock
+    if isinstance(sock, ssl.SSLSocket) or not hasattr(sock, "sendmsg"):  # no sendmsg on TLS sockets
+        conn.send_packed_command(buffers, check_health=False)
+        return
+    views = [memoryview(b) for b in buffers]
+    try:
+        while views:
+            sent = sock.sendmsg(views[:_IOV_MAX])
+            while views and sent >= len(views[0]):
+                sent -= len(views[0])
+                views.pop(0)
+            if sent:
+                views[0] = views[0][sent:]
+    except TimeoutError as exc:
+        conn.disconnect()
+        raise rexc.TimeoutError("Timeout writing to socket") from exc
+    except OSError as exc:
+        conn.disconnect()
+        raise rexc.ConnectionError(f"Error while writing to socket: {exc}") from exc
+
+
+_ENTRY_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+
+
+def _check_ids(ids: list[str]) -> None:
+    bad = [i for i in ids if not _ENTRY_ID.fullmatch(i)]
+    if bad:
+        raise InputError(f"not a stream entry id (like 1700000000000-0): {', '.join(map(repr, bad))}")
 
 
 def open_storage(config: StorageConfig) -> Storage:
@@ -100,7 +162,7 @@ class Storage:
         original: dict[str, Any] | None = None,
     ) -> list[RouteResult]:
         """``route`` for a batch of ``(verdict, url, site, raw_id)``: the articles to publish go in
-        ``PUBLISH`` calls of ``_PUBLISH_CHUNK``, two in flight (see ``_publish_chunks``)."""
+        ``PUBLISH`` calls of up to ``_PUBLISH_CHUNK``, pipelined (see ``_publish_chunks``)."""
         batch = list(items)
         for verdict, *_ in batch:  # refuse the batch before writing any of it
             if verdict.action not in ("publish", "review", "reject"):
@@ -124,7 +186,7 @@ class Storage:
                     "route reject",
                 )
                 results.append(RouteResult("rejected", stream_id=sid.decode()))
-        chunks = [publish[i : i + _PUBLISH_CHUNK] for i in range(0, len(publish), _PUBLISH_CHUNK)]
+        chunks = [publish[start:end] for start, end in _chunk_bounds(len(publish))]
         published = self._publish_chunks([[item for _, item in chunk] for chunk in chunks])
         for (index, _), result in zip(publish, published, strict=True):
             results[index] = result
@@ -134,17 +196,18 @@ class Storage:
         self, chunks: list[list[tuple[Verdict, str | None, str | None, str | None]]]
     ) -> list[RouteResult]:
         """Publish chunks of ``(verdict, url, site, raw_id)``, one ``PUBLISH`` call each, on one
-        connection with two calls in flight: the server runs chunk k while this process drafts
-        (encodes, signs) chunk k + 1. After a dropped connection it resumes at the first chunk
-        whose reply it did not read (safe: the script is idempotent per article id)."""
+        connection with up to ``_IN_FLIGHT`` calls in flight: the server runs chunk k while this
+        process drafts (encodes, signs) the next ones. After a dropped connection it resumes at the
+        first chunk whose reply it did not read (safe: the script is idempotent per article id)."""
         drafted: list[list[articles.ArticleDraft]] = []
         answered: list[RouteResult] = []
         done = 0  # chunks whose reply was read
 
-        def call(k: int) -> tuple[list[str], list[Any]]:
+        def send(conn: Any, k: int) -> None:
             while len(drafted) <= k:
                 drafted.append(articles.drafts(chunks[len(drafted)], near_dup=self.config.near_dup))
-            return articles.publish_batch_args(drafted[k], self.keys, self.config)
+            sha = self._publish.sha
+            _send_buffers(conn, articles.publish_command(drafted[k], self.keys, self.config, sha))
 
         def run() -> None:
             nonlocal done
@@ -153,12 +216,11 @@ class Storage:
             try:
                 for attempt in (1, 2):
                     try:
-                        ks, args = call(done)
-                        conn.send_command("EVALSHA", self._publish.sha, len(ks), *ks, *args)
+                        sent = done
                         while done < len(chunks):
-                            if done + 1 < len(chunks):
-                                ks, args = call(done + 1)
-                                conn.send_command("EVALSHA", self._publish.sha, len(ks), *ks, *args)
+                            while sent < len(chunks) and sent < done + _IN_FLIGHT:
+                                send(conn, sent)
+                                sent += 1
                             reply = conn.read_response()
                             answered.extend(articles.parse_batch_reply(drafted[done], reply))
                             done += 1
@@ -211,6 +273,30 @@ class Storage:
             lambda: self.redis.xrange(self.keys.stream(stream), min=low, count=limit), "XRANGE"
         )
         return [{**decode(fields), "stream_id": entry_id.decode()} for entry_id, fields in entries]
+
+    def deadletters(self, after: str | None = None, limit: int = 100) -> list[DeadLetter]:
+        """Entries of ``deadletter`` after entry id ``after`` (oldest first), read-only."""
+        if after is not None:
+            _check_ids([after])
+        result: list[DeadLetter] = self._retry(
+            lambda: list_deadletters(self.redis, self.keys, after, limit), "deadletters"
+        )
+        return result
+
+    def requeue_deadletters(self, ids: list[str] | None = None) -> list[tuple[str, str | None, str]]:
+        """Put dead letters back on the streams they came from (``ids``, or every one with
+        ``None``) and delete them from ``deadletter``: ``(dead-letter id, new entry id or None
+        when there is no such dead letter, source stream key)`` each. Each entry moves in one
+        step (script ``REQUEUE``): retried after a dropped connection, an entry already moved is
+        reported as gone, never added twice. A requeued entry is new to every group: it is
+        delivered again (at least once), counting deliveries from 1."""
+        if ids is not None:
+            _check_ids(ids)
+        maxlen = self.config.stream_maxlen
+        result: list[tuple[str, str | None, str]] = self._retry(
+            lambda: requeue_deadletters(self.redis, self.keys, ids, maxlen), "requeue deadletters"
+        )
+        return result
 
     def articles_after(self, after: str | None, limit: int) -> list[dict[str, Any]]:
         """The article messages after stream id ``after`` (oldest first), each with ``stream_id``."""

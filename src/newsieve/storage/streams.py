@@ -16,6 +16,11 @@ A ``Consumer`` iterates ``Message`` objects of one stream for one group member::
   ``DEADLETTER``: copy, ack, forget the error, atomically) with its fields, its last error
   and where it came from (``dl_stream``, ``dl_group``, ``dl_entry_id``, ``dl_deliveries``,
   ``dl_error``, ``dl_consumer``, ``dl_at``).
+- ``list_deadletters`` reads ``deadletter`` as ``DeadLetter`` objects; ``requeue_deadletters``
+  puts entries back on their source stream (their original fields, a new entry id, delivered
+  to every group as a new entry) and deletes them from ``deadletter``: script ``REQUEUE``, which
+  does both for an entry in one step, so a crash or a concurrent requeue never loses or doubles
+  one (an entry already gone is reported, not added again).
 - Connection errors are retried with backoff (``errors.retrying``): a consumer outlives a
   Redis restart. An entry read but not acked across the restart is reclaimed later.
 """
@@ -36,7 +41,10 @@ from .errors import retrying
 from .keys import Keys
 from .messages import decode
 
-__all__ = ["DEADLETTER", "LAG_COUNT", "Consumer", "GroupInfo", "Message", "ensure_group", "group_info"]
+__all__ = [
+    "DEADLETTER", "LAG_COUNT", "REQUEUE", "Consumer", "DeadLetter", "GroupInfo", "Message", "ensure_group",
+    "group_info", "list_deadletters", "requeue_deadletters",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +80,43 @@ end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
 return id
+"""
+
+
+REQUEUE = """
+-- Move dead-letter entries back onto their source stream: each one's original fields (not the
+-- dl_* ones) XADDed there as a new entry, and the dead letter deleted, in one step.
+-- KEYS[1] dead-letter stream, KEYS[2] source stream (every entry's dl_stream must name it)
+-- ARGV[1] maxlen of the source stream (0 = none); ARGV[2...] dead-letter entry ids
+-- Returns {dead-letter id, new entry id or '' (no such dead letter, or from another stream)} per id
+local out = {}
+for i = 2, #ARGV do
+  local id, new = ARGV[i], ''
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if entry then
+    local fields, source = {}, nil
+    local kv = entry[2]
+    for j = 1, #kv, 2 do
+      if kv[j] == 'dl_stream' then
+        source = kv[j + 1]
+      elseif string.sub(kv[j], 1, 3) ~= 'dl_' then
+        fields[#fields + 1] = kv[j]
+        fields[#fields + 1] = kv[j + 1]
+      end
+    end
+    if source == KEYS[2] and #fields > 0 then
+      if tonumber(ARGV[1]) > 0 then
+        new = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+      else
+        new = redis.call('XADD', KEYS[2], '*', unpack(fields))
+      end
+      redis.call('XDEL', KEYS[1], id)
+    end
+  end
+  out[#out + 1] = id
+  out[#out + 1] = new
+end
+return out
 """
 
 
@@ -394,3 +439,102 @@ class Consumer:
             self.config.stream_maxlen,
         ]
         self._call(lambda: self._deadletter(keys=keys, args=args), "deadletter")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An entry of ``deadletter``: the message and where and why it failed."""
+
+    id: str
+    """Its entry id on ``deadletter``."""
+    stream: str
+    """The stream it came from (the key, e.g. ``newsieve:raw``)."""
+    group: str
+    entry_id: str
+    """Its entry id on ``stream``."""
+    deliveries: int
+    error: str
+    """The last error recorded for it (``Message.fail``), or ``no ack after N deliveries``."""
+    consumer: str
+    """The consumer that moved it to ``deadletter``."""
+    at_ms: int
+    """When it was moved, unix milliseconds."""
+    data: dict[str, Any]
+    """The message as ``Message.data`` held it (``body`` bytes for raw pages)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "stream": self.stream, "group": self.group, "entry_id": self.entry_id,
+            "deliveries": self.deliveries, "error": self.error, "consumer": self.consumer,
+            "at_ms": self.at_ms, "data": self.data,
+        }  # fmt: skip
+
+
+def _dead_letter(entry_id: Any, fields: dict[bytes, bytes]) -> DeadLetter:
+    original = {k: v for k, v in fields.items() if not k.startswith(b"dl_")}
+    meta = {k[3:].decode(): v.decode("utf-8", "replace") for k, v in fields.items() if k.startswith(b"dl_")}
+    return DeadLetter(
+        id=_s(entry_id),
+        stream=meta.get("stream", ""),
+        group=meta.get("group", ""),
+        entry_id=meta.get("entry_id", ""),
+        deliveries=int(meta.get("deliveries") or 0),
+        error=meta.get("error", ""),
+        consumer=meta.get("consumer", ""),
+        at_ms=int(meta.get("at") or 0),
+        data=decode(original) if original else {},
+    )
+
+
+def list_deadletters(
+    client: redis.Redis, keys: Keys, after: str | None = None, limit: int = 100
+) -> list[DeadLetter]:
+    """Up to ``limit`` entries of ``deadletter`` after entry id ``after``, oldest first."""
+    low = f"({after}" if after else "-"
+    entries: Any = client.xrange(keys.deadletter, min=low, count=limit)
+    return [_dead_letter(entry_id, fields) for entry_id, fields in entries]
+
+
+def requeue_deadletters(
+    client: redis.Redis, keys: Keys, ids: list[str] | None, maxlen: int, page: int = 100
+) -> list[tuple[str, str | None, str]]:
+    """Put dead letters back on their source streams: ``ids``, or with ``None`` every entry of
+    ``deadletter`` up to the last one there now (not the ones added meanwhile, which may be
+    these failing again). Returns ``(dead-letter id, new entry id, source stream key)`` per
+    entry, in order; the new id is ``None`` when there was no such dead letter (never was, or
+    requeued already). One ``REQUEUE`` call per source stream and page of ``page`` entries, each
+    entry moved in one step: a crash leaves every entry on exactly one of the two streams."""
+    script = client.register_script(REQUEUE)
+    out: list[tuple[str, str | None, str]] = []
+
+    def move(wanted: list[str]) -> None:
+        pipe = client.pipeline(transaction=False)
+        for entry_id in wanted:
+            pipe.xrange(keys.deadletter, min=entry_id, max=entry_id)
+        found = {d.id: d for entries in pipe.execute() for d in (_dead_letter(i, f) for i, f in entries)}
+        by_stream: dict[str, list[str]] = {}
+        for d in found.values():
+            by_stream.setdefault(d.stream, []).append(d.id)
+        moved: dict[str, str | None] = {}
+        for stream, stream_ids in by_stream.items():
+            reply = script(keys=[keys.deadletter, stream], args=[maxlen, *stream_ids])
+            moved.update((_s(reply[i]), _s(reply[i + 1]) or None) for i in range(0, len(reply), 2))
+        out.extend((i, moved.get(i), found[i].stream if i in found else "") for i in wanted)
+
+    if ids is not None:
+        for start in range(0, len(ids), page):
+            move(ids[start : start + page])
+        return out
+    newest: Any = client.xrevrange(keys.deadletter, count=1)
+    if not newest:
+        return out
+    stop = _s(newest[0][0])
+    last: str | None = None
+    while True:
+        low = f"({last}" if last else "-"
+        entries: Any = client.xrange(keys.deadletter, min=low, max=stop, count=page)
+        if not entries:
+            return out
+        wanted = [_s(i) for i, _ in entries]
+        move(wanted)
+        last = wanted[-1]

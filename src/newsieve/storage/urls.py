@@ -30,11 +30,19 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SIMPLE = re.compile(r"(https?)://([a-z0-9\-]+(?:\.[a-z0-9\-]+)*)(/[A-Za-z0-9_\-~/.,+=@!$&'()*:]*)?")
 
 
-@functools.lru_cache(maxsize=16384)
 def canonical_url(url: str) -> str:
     simple = _SIMPLE.fullmatch(url)
-    if simple and "/." not in (simple.group(3) or ""):
-        return f"{simple.group(1)}://{simple.group(2)}{simple.group(3) or '/'}"
+    if simple:
+        path = simple.group(3)
+        if not path:
+            return f"{url}/"
+        if "/." not in path:
+            return url  # already canonical: the whole URL matched, nothing to change
+    return _canonical_url(url)
+
+
+@functools.lru_cache(maxsize=16384)
+def _canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
