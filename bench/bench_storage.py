@@ -11,7 +11,9 @@ loopback TCP) for the run. On that same server, in the same run, it measures:
    pipelining ``--batch`` requests (the shape of newsieve's producer), and with 8 connections;
 2. **publish**: ``Storage.route_many`` in batches of ``--batch`` verdicts of about ``--size``
    bytes of JSON each: article id, JSON encoding, the near-duplicate signature, and the
-   idempotent publish script (dedup and LSH lookups on the server) for every article;
+   idempotent publish script (dedup and LSH lookups on the server) for every article, with the
+   previous near-dup window's index in place as a running worker finds it (``--articles``
+   articles' buckets: the script reads both windows for every article), fresh verdicts each run;
 3. **consume**: a ``Consumer`` (XREADGROUP, ``count=--batch``) decoding every message's
    JSON, acking each batch in one XACK (``ack_many``);
 4. the same two for raw pages (``publish_raw`` pipelined, ``--size`` bytes bodies).
@@ -231,6 +233,27 @@ class Meter:
         }
 
 
+def fill_previous_window(storage: Any, n: int) -> None:
+    """Give ``storage`` the LSH index of the previous near-dup window that a running worker finds
+    (``n`` articles' buckets and signatures): the publish script then reads both windows' buckets
+    of every article, as it does in production, not the current window's alone."""
+    from newsieve.storage import neardup
+
+    window = max(1, storage.config.near_dup_window_seconds)
+    key = storage.keys.lsh(int(time.time() // window) - 1)
+    rng = random.Random(11)
+    pipe = storage.redis.pipeline(transaction=False)
+    for i in range(n):
+        aid = f"{rng.getrandbits(128):032x}"
+        fields: dict[bytes | str, bytes | str] = {rng.randbytes(8): aid for _ in range(neardup.BANDS)}
+        fields[aid] = rng.randbytes(4 * neardup.BINS)
+        pipe.hset(key, mapping=fields)
+        if i % 500 == 499:
+            pipe.execute()
+    pipe.expire(key, 2 * window)
+    pipe.execute()
+
+
 def bench_publish(
     storage: Any, verdicts: list[Verdict], batch: int
 ) -> tuple[dict[str, float], dict[str, int]]:
@@ -347,6 +370,7 @@ def main() -> int:
                 # so publishing the same objects twice would time a warm encoder, not a worker's
                 # first (and only) publish of each verdict.
                 verdicts = make_verdicts(args.articles, args.size)
+                fill_previous_window(one, args.articles)
                 pub, statuses = bench_publish(one, verdicts, args.batch)
                 size = (
                     sum(len(e[1][b"data"]) for e in one.redis.xrange(run_prefix + "articles", count=100))

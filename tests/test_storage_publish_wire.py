@@ -167,3 +167,64 @@ def test_signatures_drop_whitespace_as_str_split_does(reposts: list[dict[str, An
     texts = [*_texts(reposts), "", "\u3000" * 50 + "新" * 45, spaces.join("新闻报道" * 12), spaces * 9]
     texts += ["x" * 39 + "\xa0y", "𠀀" * 39 + " 𠀁", "𠀀" * 40]
     assert neardup.signatures(texts) == [_reference_signature(t) for t in texts]
+
+
+def test_publish_script_unrolls_the_buckets_of_neardup_bands() -> None:
+    """``PUBLISH`` reads and writes the ``neardup.BANDS`` buckets of an article without a Lua table
+    (its fast path is generated from ``BANDS``): no placeholder left, one ``sub`` per bucket."""
+    from newsieve.storage.articles import PUBLISH
+
+    assert "@" not in PUBLISH
+    width = 8 * neardup.BANDS
+    assert f"if #packed == {width} and not v then" in PUBLISH
+    last = f"sub(packed, {width - 7}, {width})"
+    assert f"{last})" in PUBLISH and f"{last}, v, v, sig)" in PUBLISH
+    assert f"sub(packed, {width + 1}, {width + 8})" not in PUBLISH
+    sig = neardup.signature(distinct(1, 300))
+    assert len(neardup.band_keys([sig])[0]) == width  # the usual case takes the fast path
+
+
+def test_drafts_signed_before_equal_drafts_signed_together(storage: Storage) -> None:
+    """``route_many`` signs every chunk after the first in one ``sign`` call: the drafts are the
+    ones each chunk would get alone."""
+    from newsieve.storage.articles import sign
+
+    items = _items(9)
+    sigs, buckets = sign([v.text for v, *_ in items])
+    assert all(sigs) and all(buckets)
+    alone = drafts(items[4:])
+    signed = drafts(items[4:], signed=(sigs[4:], buckets[4:]))
+    assert [d._replace(payload=b"") for d in signed] == [d._replace(payload=b"") for d in alone]
+    assert [d.signature for d in drafts(items[4:], signed=(sigs[:5], buckets[:5]))] != [
+        d.signature for d in alone
+    ]
+
+
+def test_reposts_found_in_the_previous_windows_index(
+    storage: Storage,
+    reposts: list[dict[str, Any]],  # noqa: F811  (the fixture)
+) -> None:
+    """The previous window's index is read once for the whole batch, each article at its own
+    buckets: after articles without buckets, with fewer buckets, and exact duplicates."""
+    from newsieve.storage.articles import parse_batch_reply
+
+    a, b, _ = reposts
+    window = storage.config.near_dup_window_seconds
+    earlier = time.time() - window
+    original = drafts([(verdict(a["paragraphs"]), a["url"], a["site"], None)])
+    ks, args = publish_batch_args(original, storage.keys, storage.config, now=earlier)
+    [first] = parse_batch_reply(original, storage._publish(keys=ks, args=args))
+    assert first.status == "published"
+    assert storage.redis.exists(storage.keys.lsh(int(earlier // window)))
+    assert not storage.redis.exists(storage.keys.lsh(int(time.time() // window)))
+    seen = _items(1, start=70)
+    assert storage.route_many(seen)[0].status == "published"
+    sparse = distinct(71, 45)  # a short text: some bands have an empty bin
+    assert 0 < len(neardup.band_keys([neardup.signature(sparse)])[0]) < 8 * neardup.BANDS
+    items = [(verdict(["短"]), "http://s.example/1", "s.example", None), *_items(3, start=72),
+             (verdict([sparse]), "http://s.example/2", "s.example", None), *seen,
+             (verdict(b["paragraphs"] + b["injected"]), b["url"], b["site"], None)]  # fmt: skip
+    results = storage.route_many(items)
+    assert [r.status for r in results] == ["published"] * 5 + ["duplicate", "near_duplicate"]
+    assert results[-1].near_dup_of == first.article_id
+    assert [r["url"] for r in storage.get_article(first.article_id)["reposted_by"]] == [b["url"]]

@@ -17,8 +17,9 @@ batch of articles in order (``Storage.route_many`` sends one call per chunk of d
 
 The LSH index is one hash per time window (``near_dup_window_seconds``): bucket (8 bytes, see
 ``neardup.band_keys``) -> article id, and article id -> signature. The script looks up an
-article's buckets with one HMGET per window (the current and the previous one, so reposts are
-caught for one to two windows after the original) and writes a published article's with one
+article's buckets in the current window and in the previous one (so reposts are caught for one
+to two windows after the original; the previous window's, which a call never writes, with one
+HMGET for the whole batch) and writes a published article's with one
 HSET, so a later article of the same batch finds it as it would in a later call; the index's
 memory is bounded by the window. Article records and version counters are strings
 read for the whole batch in one MGET: a record is ``<stream id>\\n<version>\\n<canonical
@@ -26,13 +27,17 @@ URL>\\n<url>`` for a published article, a JSON object (``near_dup_of``, ``simila
 ``canonical_url``, ``url``, ``site``, ``at``) for a near-duplicate (``parse_record``). Records,
 version counters and repost lists expire after ``dedup_ttl_seconds``: a page seen again after
 that is new. (Records written as hashes by builds before this format are not read by the
-script: such a page published again is published again, as version 1.)
+script: such a page published again is published again, as version 1. Buckets written by a build
+with other ``neardup.BANDS``/``ROWS`` never match this build's: for up to two windows after such
+an upgrade, a repost of an article published before it is published, not caught.)
 
 Server cost (``bench/bench_storage.py``): every field of the index read or written is a hash
-operation, so the bands are few (``neardup.BANDS``). Per article the script makes one HMGET (two
-with a previous window) and, when it publishes it, one XADD, one HSET and two SETs with EX; the
-records of the batch are read with one MGET. Building Lua tables costs the script as much as
-those calls (callgrind): the per-article paths build none.
+operation, so the bands are few (``neardup.BANDS``). Per article the script makes one HMGET and,
+when it publishes it, one XADD, one HSET and two SETs with EX; the records of the batch are read
+with one MGET, the previous window's buckets with one HMGET. Building Lua tables costs the script
+as much as those calls (callgrind): the per-article paths build none. On Redis 7.0 about a third
+of the script's instructions hash the bytes of the strings it is given (Lua interns every string,
+hashing each byte): mostly the ~5 KB message, which only a publish outside Lua would avoid.
 
 Not Redis Cluster-safe: the script reads the record of a candidate original and appends to its
 ``reposts`` list, keys found on the server (names built from ``ARGV[4]``) that it cannot declare
@@ -62,7 +67,7 @@ from .urls import canonical_url, url_hash
 __all__ = [
     "PUBLISH", "ArticleDraft", "article_id", "draft", "drafts", "load_article",
     "parse_batch_reply", "parse_publish_reply", "parse_record", "publish_args", "publish_batch_args",
-    "publish_command",
+    "publish_command", "sign",
 ]  # fmt: skip
 
 PUBLISH = """
@@ -79,7 +84,9 @@ PUBLISH = """
 -- last member is "version":1; the script rewrites the 1 when the version is another),
 -- ARGV[10 + 7i] signature (binary; '' = no near-dup check), ARGV[11 + 7i] its LSH buckets
 -- (8 bytes each, concatenated), ARGV[12 + 7i] canonical URL, ARGV[13 + 7i] the URL as given,
--- ARGV[14 + 7i] site
+-- ARGV[14 + 7i] site; then every article's buckets again, one value each, in batch order (none
+-- without near-dup checks): the previous window's index, which this call never writes, is read
+-- for the whole batch in one HMGET.
 -- A record is '<stream id>\\n<version>\\n<canonical URL>\\n<url>' for a published article, and a
 -- JSON object (near_dup_of, similarity, canonical_url, url, site, at) for a near-duplicate.
 -- Returns {status, stream id or original id, version or similarity} per article, concatenated.
@@ -106,7 +113,26 @@ local function known(i)
   return v
 end
 
-local previous = nil -- whether the previous window's index exists, asked once
+local first = 8 + 7 * n -- ARGV index of the first bucket of the batch
+local prev = nil -- the previous window's entry of each bucket of the batch (false: no index)
+
+local function previous_ids()
+  if prev == nil then
+    prev = false
+    if #ARGV >= first and call('EXISTS', KEYS[3]) == 1 then
+      if #ARGV - first < CHUNK then
+        prev = call('HMGET', KEYS[3], unpack(ARGV, first))
+      else
+        prev = {}
+        for c = first, #ARGV, CHUNK do
+          local part = call('HMGET', KEYS[3], unpack(ARGV, c, math.min(c + CHUNK - 1, #ARGV)))
+          for j = 1, #part do prev[c - first + j] = part[j] end
+        end
+      end
+    end
+  end
+  return prev
+end
 
 local function similarity(sig, other)
   if #other ~= #sig then return nil end
@@ -144,18 +170,13 @@ local function split(packed)
   return list
 end
 
--- HMGET of the buckets in packed, or HSET of each to v and of v to sig: ten buckets
+-- HMGET of the buckets in packed, or HSET of each to v and of v to sig: @BANDS@ buckets
 -- (neardup.BANDS, none empty: the usual case) without building a table (more work than the call).
 local function buckets(command, key, packed, v, sig)
-  if #packed == 80 and not v then
-    return call(command, key, sub(packed, 1, 8), sub(packed, 9, 16), sub(packed, 17, 24), sub(packed, 25, 32),
-                sub(packed, 33, 40), sub(packed, 41, 48), sub(packed, 49, 56), sub(packed, 57, 64),
-                sub(packed, 65, 72), sub(packed, 73, 80))
-  elseif #packed == 80 then
-    return call(command, key, sub(packed, 1, 8), v, sub(packed, 9, 16), v, sub(packed, 17, 24), v,
-                sub(packed, 25, 32), v, sub(packed, 33, 40), v, sub(packed, 41, 48), v,
-                sub(packed, 49, 56), v, sub(packed, 57, 64), v, sub(packed, 65, 72), v,
-                sub(packed, 73, 80), v, v, sig)
+  if #packed == @WIDTH@ and not v then
+    return call(command, key, @GET@)
+  elseif #packed == @WIDTH@ then
+    return call(command, key, @SET@, v, sig)
   end
   local args = split(packed)
   if v then
@@ -167,31 +188,35 @@ local function buckets(command, key, packed, v, sig)
   return call(command, key, unpack(args))
 end
 
--- The id of a published article from another canonical URL that this one repeats, and how much.
-local function original_of(packed, sig, canonical)
+-- The id of a published article from another canonical URL that this one repeats, and how much
+-- (its buckets: packed, and the batch's buckets at + 1 ... in previous_ids()).
+local function original_of(packed, sig, canonical, at)
   local checked, limit = nil, most
-  if previous == nil then previous = call('EXISTS', KEYS[3]) == 1 end
+  local ids, from, count = buckets('HMGET', KEYS[2], packed), 0, #packed / 8
   for k = 2, 3 do
-    if k == 2 or previous then
-      local ids = buckets('HMGET', KEYS[k], packed)
-      for j = 1, #ids do
-        local c = ids[j]
-        if c and not (checked and checked[c]) and limit > 0 then
-          checked = checked or {}
-          checked[c], limit = true, limit - 1
-          local sim = compare(c, sig, canonical)
-          if sim then return c, string.format('%.3f', sim) end
-        end
+    if k == 3 then
+      ids, from = previous_ids(), at
+      if not ids then return nil end
+    end
+    for j = from + 1, from + count do
+      local c = ids[j]
+      if c and not (checked and checked[c]) and limit > 0 then
+        checked = checked or {}
+        checked[c], limit = true, limit - 1
+        local sim = compare(c, sig, canonical)
+        if sim then return c, string.format('%.3f', sim) end
       end
     end
   end
   return nil
 end
 
-local out, wrote = {}, false
+local out, wrote, at = {}, false, 0
 for i = 0, n - 1 do
   local record, versions = KEYS[4 + 2 * i], KEYS[5 + 2 * i]
   local a = 8 + 7 * i
+  local packed, here = ARGV[a + 3], at
+  at = at + #packed / 8
   local id, sig, canonical = ARGV[a], ARGV[a + 2], ARGV[a + 4]
   local rec, o = known(2 * i + 1), 3 * i
   if rec then
@@ -203,9 +228,8 @@ for i = 0, n - 1 do
       out[o + 1], out[o + 2], out[o + 3] = 'duplicate', sid, version
     end
   else
-    local packed = ARGV[a + 3]
     local original, sim
-    if packed ~= '' then original, sim = original_of(packed, sig, canonical) end
+    if packed ~= '' then original, sim = original_of(packed, sig, canonical, here) end
     local url = ARGV[a + 5]
     if original then
       local site = ARGV[a + 6]
@@ -253,6 +277,21 @@ end
 if wrote then call('EXPIRE', KEYS[2], ARGV[7]) end
 return out
 """
+
+
+def _lua_buckets() -> dict[str, str]:
+    """The unrolled argument lists of ``PUBLISH``'s ``buckets`` for ``neardup.BANDS`` buckets."""
+    cuts = [f"sub(packed, {8 * b + 1}, {8 * b + 8})" for b in range(neardup.BANDS)]
+    return {
+        "@BANDS@": str(neardup.BANDS),
+        "@WIDTH@": str(8 * neardup.BANDS),
+        "@GET@": ", ".join(cuts),
+        "@SET@": ", ".join(f"{c}, v" for c in cuts),
+    }
+
+
+for _name, _value in _lua_buckets().items():
+    PUBLISH = PUBLISH.replace(_name, _value)
 
 _ARGS_HEAD = 7  # ARGV values before the seven of each article
 _MAX_CANDIDATES = 50  # a band value shared by more articles than this is boilerplate, not news
@@ -343,18 +382,26 @@ def _message(
     return aid, canonical, page_url, site, encode(message)
 
 
+def sign(texts: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
+    """``neardup.signatures`` of ``texts`` and their ``neardup.band_keys``. One call costs ~100 µs
+    of numpy calls whatever the number of texts, plus ~8 µs per 5 KB text: sign many at once."""
+    sigs = neardup.signatures(texts)
+    return sigs, neardup.band_keys(sigs)
+
+
 def drafts(
     items: Sequence[tuple[Verdict, str | None, str | None, str | None]],
     *,
     source: str = "filter",
     review: dict[str, Any] | None = None,
     near_dup: bool = True,
+    signed: tuple[Sequence[bytes], Sequence[bytes]] | None = None,
 ) -> list[ArticleDraft]:
     """The article messages of a batch of ``(verdict, url, site, raw_id)``, their near-duplicate
-    signatures computed together (see ``schemas/article-message.schema.json``)."""
+    signatures computed together (see ``schemas/article-message.schema.json``); ``signed``: the
+    ``sign`` of their texts, computed before (with ``near_dup``)."""
     if near_dup:
-        sigs = neardup.signatures([v.text for v, *_ in items])
-        buckets = neardup.band_keys(sigs)
+        sigs, buckets = signed if signed is not None else sign([v.text for v, *_ in items])
     else:
         sigs = buckets = [b""] * len(items)
     now = _utc_now()  # one time for the batch: drafted within a few milliseconds, published in one call
@@ -393,7 +440,13 @@ def publish_batch_args(
     for d in batch:
         ks += (keys.article(d.article_id), keys.url_versions(url_hash(d.canonical_url)))
         args += (d.article_id, d.payload, d.signature, d.buckets, d.canonical_url, d.url, d.site)
+    args += _bucket_values(batch)
     return ks, args
+
+
+def _bucket_values(batch: Sequence[ArticleDraft]) -> list[bytes]:
+    """Every bucket of ``batch``, one value each, in order (the tail of ``PUBLISH``'s ``ARGV``)."""
+    return [d.buckets[j : j + 8] for d in batch for j in range(0, len(d.buckets), 8)]
 
 
 def _bulk(value: Any) -> bytes:
@@ -413,7 +466,11 @@ def publish_command(
     joined are what redis-py would send for the same arguments (a test checks)."""
     ks, args = publish_batch_args([], keys, config, now)
     record, versions = keys.article("").encode(), keys.url_versions("").encode()
-    head = [b"*%d\r\n$7\r\nEVALSHA\r\n" % (3 + len(ks) + len(args) + 9 * len(batch)), _bulk(sha)]
+    values = _bucket_values(batch)
+    head = [
+        b"*%d\r\n$7\r\nEVALSHA\r\n" % (3 + len(ks) + len(args) + 9 * len(batch) + len(values)),
+        _bulk(sha),
+    ]
     head += map(_bulk, (len(ks) + 2 * len(batch), *ks))
     ids = [d.article_id.encode() for d in batch]
     for d, aid in zip(batch, ids, strict=True):
@@ -431,7 +488,7 @@ def publish_command(
             len(d.signature), d.signature, len(d.buckets), d.buckets, len(canonical), canonical,
             len(url), url, len(site), site,
         )  # fmt: skip
-    out.append(tail)
+    out.append(tail + b"".join(b"$8\r\n%b\r\n" % v for v in values))
     return out
 
 

@@ -11,11 +11,16 @@ is cut into ``BANDS`` bands of ``ROWS`` values; each band is folded into one 8-b
 one hash per time window) and become candidates, which the publish script confirms by
 estimating the Jaccard similarity from the two signatures (``estimate``).
 
-With 10 bands of 3 rows a pair at Jaccard 0.7 is a candidate with probability 0.985 (0.999 at
-0.8), a pair at 0.3 with 0.24 (then rejected by the estimate). Every band costs the publish
-script one field read per window and one written, so bands are few (16 bands of 4 rows had
-about the same curve above 0.6 for 60% more server time). The reposts in
-``tests/fixtures/storage-reposts.json`` share 6 and 8 of the 10 bands with their original.
+With ``BANDS`` = 6 bands of ``ROWS`` = 2 rows, a pair at Jaccard similarity s is a candidate with
+probability 1 - (1 - s**2)**6 (the S-curve): 0.982 at 0.7 (the default ``near_dup_threshold``),
+0.998 at 0.8, 0.931 at 0.6, 0.822 at 0.5, 0.432 at 0.3, 0.217 at 0.2, 0.059 at 0.1. Candidates
+below the threshold are rejected by the estimate (from all ``BINS`` bins, not the 12 banded
+ones), at the cost of one signature read each. Every band costs the publish script one field
+read per window and one written, so bands are few: 10 bands of 3 rows (0.985 at 0.7, 0.999 at
+0.8, 0.24 at 0.3) cost ~4 µs more server CPU per article (bench_storage.py) for the same curve
+above the threshold and fewer low-similarity candidates; 16 bands of 4 rows cost 60% more. The
+reposts in ``tests/fixtures/storage-reposts.json`` share 5 and 6 of the 6 bands with their
+original (estimates 0.86 and 0.97-0.98).
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ __all__ = ["BANDS", "BINS", "EMPTY", "ROWS", "band_keys", "bands", "estimate", "
 
 SHINGLE = 4  # UTF-16 code units (characters, for Chinese): news text has no spaces, so words are no unit
 BINS = 64
-BANDS = 10  # each band is one field read in each window's index and one written: server time
-ROWS = 3  # 30 of the 64 bins make the bands; all 64 make the estimate
+BANDS = 6  # each band is one field read in each window's index and one written: server time
+ROWS = 2  # 12 of the 64 bins make the bands; all 64 make the estimate
 MIN_CHARS = 40  # shorter texts are never called near-duplicates (too little evidence)
 EMPTY = 0xFFFFFFFF  # value of a bin no shingle fell into
 # Multiplicative hashing: the high bits of shingle * odd constant depend on every input bit.
