@@ -269,3 +269,87 @@ def test_portal_titles_with_channels_are_not_stamped() -> None:
     v = clean(page, content_type="text/plain")
     assert "page.promotion.signal.stamped" not in v.reasons
     assert v.action == "publish"
+
+
+# -- speed rewrites give the same signals (detectors/promotion.py gates, data/promotion.toml patterns) ------
+
+_PAGES = [COURSE_PAGE, LANDING_PAGE, SALAD_PAGE, TRAINING_NEWS, PROFILE_NEWS, UNSURE_PAGE, MONEY_PAGE,
+          SIGNUP_PAGE, FRANCHISE_NEWS, PRODUCT_REVIEW, FILLED_TEMPLATE, STAMPED_SHOP,
+          # a call to action in the title only, a contact and a company introducing itself
+          "\n".join(["立即报名 春季班", "本公司是一家专业从事钢结构施工的企业，竭诚为您服务。",
+                     "咨询电话：13912345678"])]
+_GATED = {"cta", "form", "self_intro", "offer", "contact", "money_count", "fake_fields"}
+
+
+def _signals(page: str, gated: bool) -> dict[str, object]:
+    from newsieve.filters.detectors.promotion import SIGNAL_KEY, PromotionDetector
+
+    sieve = Sieve()
+    det = next(d for d in sieve.detectors if isinstance(d, PromotionDetector))
+    if not gated:
+        det.gates = {}
+    doc = sieve.document(page, content_type="text/plain")
+    det.detect(doc)
+    return dict(doc.cache["page_signals"][SIGNAL_KEY])
+
+
+def test_rules_gated_by_the_trigger_pass_give_the_signals_of_running_them_all() -> None:
+    """A rule runs only where the shared trigger pass found its trigger (or its literals): the
+    signals must be those of running every rule over the article."""
+    fired: set[str] = set()
+    for page in _PAGES:
+        gated, plain = _signals(page, True), _signals(page, False)
+        assert gated == plain, page[:20]
+        fired |= {key for key, value in plain.items() if value and key in _GATED}
+    assert fired == _GATED  # every gated rule fired on some page: the comparison says something about each
+
+
+def test_each_rule_trigger_is_in_every_hit() -> None:
+    """A promotion rule's ``trigger`` must be in every hit of its pattern (else the gate would hide hits)."""
+    import re
+
+    from newsieve.filters import load_rules
+    from newsieve.filters.normalize import normalize
+
+    rules = [r for r in load_rules().rules.values()
+             if r.id.startswith("page.promotion.") and r.extra.get("trigger")]
+    assert {r.id.removeprefix("page.promotion.") for r in rules} == {"form", "self_intro", "contact",
+                                                                     "fake_field"}
+    for rule in rules:
+        trigger = re.compile(str(rule.extra["trigger"]))
+        hits = [m.group(0) for page in _PAGES for m in rule.pattern.finditer(normalize(page).text)]
+        assert hits, rule.id
+        for hit in hits:
+            assert trigger.search(hit), (rule.id, hit)
+
+
+def test_rewritten_salad_patterns_match_what_their_first_forms_matched() -> None:
+    """random_token and collision were rewritten for speed (data/promotion.toml): the same hits as
+    the forms they replace, on random strings of their alphabets."""
+    import random
+    import re
+
+    from newsieve.filters import load_rules
+
+    rules = load_rules().rules
+    first_forms = {
+        "page.promotion.random_token": (
+            r"(?=[A-Za-z0-9]{12})(?<![A-Za-z0-9./_=%-])(?=[A-Za-z0-9]{0,40}[a-z])(?=[A-Za-z0-9]{0,40}[A-Z])"
+            r"(?=[A-Za-z0-9]{0,40}\d)[A-Za-z0-9]{12,40}(?=[\u4e00-\u9fff，。])",
+            "aZ9bY8cX7" * 4 + "./_=%- 中，。",
+        ),
+        "page.promotion.collision": (
+            "[。！？，、](?:(?<=[。！？])[，、；]|(?<=[，、])[。！？])",
+            "。！？，、；中a",
+        ),
+    }
+    rng = random.Random(2)
+    for rule_id, (first, alphabet) in first_forms.items():
+        old, new = re.compile(first), rules[rule_id].pattern
+        hits = 0
+        for _ in range(20000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+            want = [m.span() for m in old.finditer(text)]
+            assert [m.span() for m in new.finditer(text)] == want, (rule_id, text)
+            hits += bool(want)
+        assert hits > 100, rule_id

@@ -185,3 +185,27 @@ def test_english_footer_links_ending_in_a_date_still_go(detector: RelatedDetecto
     doc, found = run(detector, [*article, *tail])
     assert {s.reason for s in found} == {"boilerplate.related.trailing_list"}
     assert kept(doc, found) == article
+
+
+def test_blocks_left_out_by_the_trigger_pass_change_nothing(
+    detector: RelatedDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headings and previous/next footers are only looked for in the blocks holding one of their
+    triggers (the shared pass): the spans must be those of looking at every block."""
+    from newsieve.filters.detectors import related
+
+    pages = [
+        [*ARTICLE, "相关阅读：", "杜兰特入选NBA本周最佳球员", "33岁的莱万多夫斯基本赛季再次表现出色"],
+        [*ARTICLE, "上一篇：世界杯预选赛南美区第17轮~乌拉圭VS秘鲁", "杜兰特入选NBA本周最佳球员",
+         "33岁的莱万多夫斯基本赛季再次表现出色"],
+        [*ARTICLE, "热门推荐 江西凤凰沟鲜花盛开 | 航拍江西赣抚平原",
+         "下一篇：江西高速开展车辆救援技能比武大赛", "江西凤凰沟鲜花盛开 市民踏春游玩"],
+        ["上一篇：世界杯预选赛南美区第17轮~乌拉圭VS秘鲁", *ARTICLE],
+    ]
+    assert detector.heading_keys.exact_only and detector.prevnext.exact_only
+    narrowed = [run(detector, lines)[1] for lines in pages]
+    monkeypatch.setattr(related, "_only_where_triggered", lambda keys, doc: range(len(doc.blocks)))
+    everywhere = [run(detector, lines)[1] for lines in pages]
+    assert narrowed == everywhere
+    reasons = {s.reason for spans in everywhere for s in spans}
+    assert {"boilerplate.related.block", "boilerplate.related.after_prevnext"} <= reasons

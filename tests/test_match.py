@@ -134,16 +134,19 @@ def test_shipped_detectors_share_one_index() -> None:
     assert all(f.index is KEY_TRIGGERS for f in finders)
 
 
-@pytest.mark.parametrize("first_chars", [5, 200])
-def test_scanner_finds_every_occurrence(first_chars: int) -> None:
-    """All occurrences, overlapping ones too, by start and longest first (one regex or several)."""
+@pytest.mark.parametrize(("first_chars", "shortest"), [(5, 1), (200, 1), (5, 2), (200, 2)])
+def test_scanner_finds_every_occurrence(first_chars: int, shortest: int) -> None:
+    """All occurrences, overlapping ones too, by start and longest first (one trie regex or
+    several; words of two characters or more: a first/second character pass)."""
     from newsieve.filters._match import LiteralScanner
 
-    rng = random.Random(first_chars)
+    rng = random.Random(first_chars * shortest)
     alphabet = [chr(0x4E00 + i) for i in range(first_chars)]
-    words = {rng.choice(alphabet) + "".join(rng.choice(alphabet[:12]) for _ in range(rng.randint(0, 2)))
+    words = {rng.choice(alphabet) + "".join(rng.choice(alphabet[:12])
+                                            for _ in range(rng.randint(shortest - 1, 2)))
              for _ in range(400)}
     scanner = LiteralScanner(words)
+    assert (scanner._pairs is not None) == (shortest >= 2)
     for _ in range(300):
         text = "".join(rng.choice(alphabet[:12] + alphabet[-12:] + ["a"]) for _ in range(40))
         want = sorted(((i, w) for w in words for i in range(len(text)) if text.startswith(w, i)),
@@ -167,3 +170,18 @@ def test_trie_branches_at_the_top_start_with_their_character() -> None:
         (op, av), = list(av[3])
     assert str(op) == "BRANCH"
     assert all(str(branch[0][0]) == "LITERAL" for branch in av[1]), pattern
+
+
+def test_keyfinder_after_the_document_pass_answers_for_every_block() -> None:
+    """The document pass remembers the blocks with a trigger; a block without one is scanned when
+    asked about: either way ``triggered`` says what one search per trigger would."""
+    rules = [r for r in load_rules().by_label("boilerplate.")
+             if r.extra.get("trigger") and literals(str(r.extra["trigger"])) is not None]
+    finder = KeyFinder(rules)
+    doc = _doc(*BLOCKS, "这是另一段没有页脚的正文，写于文档扫描之后。")
+    assert finder.blocks(doc)
+    assert finder.exact_only
+    for block in doc.blocks:
+        text = doc.text[block.start : block.end]
+        want = [r for trig, rs in finder.groups if trig.search(text) for r in rs]
+        assert finder.triggered(text) == want, text

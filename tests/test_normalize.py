@@ -110,3 +110,117 @@ def test_gap_pattern_finds_what_the_look_behind_form_does() -> None:
     for _ in range(50000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert [m.span() for m in norm._GAP.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+# -- the cheaper forms of scans (speed rewrites: each must answer what the form it replaced did) ---------
+
+
+def _random_texts(seed: int, alphabet_ranges: list[tuple[int, int]], count: int = 3000) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(chr(rng.randint(*rng.choice(alphabet_ranges))) for _ in range(rng.randint(0, 12)))
+            for _ in range(count)]
+
+
+EDGES = [(0, 0x7F), (0x33F0, 0x3410), (0x4E00, 0x4E10), (0x9FF0, 0xA010), (0xD7F0, 0xE010), (0xFFF0, 0x10010),
+         (0x1F600, 0x1F610), (0x10FFF0, 0x10FFFF)]
+
+
+def test_count_cjk_counts_what_the_regex_finds() -> None:
+    import re
+
+    from newsieve.filters._text import count_cjk
+
+    runs = re.compile("[\u3400-\u9fff]+")
+    for text in _random_texts(1, EDGES):
+        assert count_cjk(text) == sum(map(len, runs.findall(text))), repr(text)
+    assert count_cjk("白癜风 abc 㐀") == 4
+
+
+def test_astral_check_answers_what_the_regex_did() -> None:
+    import re
+
+    from newsieve.filters.normalize import _has_astral
+
+    astral = re.compile("[\U00010000-\U0010ffff]")
+    for text in _random_texts(2, EDGES):
+        assert _has_astral(text) == (astral.search(text) is not None), repr(text)
+
+
+def test_a_run_regex_finds_the_runs_of_its_characters() -> None:
+    import re
+
+    from newsieve.filters.normalize import _run_of
+
+    chars = "於後愛－"
+    texts = _random_texts(3, [(ord(c), ord(c)) for c in chars] + [(0x4E00, 0x4E02)])
+    plain, fast = re.compile(f"[{chars}]+"), re.compile(_run_of(chars))
+    for text in texts:
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_caseless_matches_what_the_flag_matched() -> None:
+    import re
+
+    from newsieve.filters._match import caseless
+
+    letters = [(0x41, 0x5A), (0x61, 0x7A), (0x130, 0x131), (0x17F, 0x17F), (0x212A, 0x212A)]
+    texts = _random_texts(4, letters, 20000)
+    for word in ("www", "info", "vip", "hk", "Ks"):
+        flagged, plain = re.compile(re.escape(word), re.IGNORECASE), re.compile(caseless(word))
+        for text in texts:
+            assert [m.span() for m in plain.finditer(text)] == [m.span() for m in flagged.finditer(text)]
+    assert re.fullmatch(caseless("hk"), "H\u212a")  # the Kelvin sign is a `k` to the flag
+
+
+def test_ascii_letters_fold_to_what_the_table_says() -> None:
+    import re
+
+    from newsieve.filters._match import ASCII_FOLDS_BEYOND_ASCII, char_chunks
+
+    letters = re.compile("[A-Za-z]", re.IGNORECASE)
+    found = "".join(ch for chunk in char_chunks() for ch in letters.findall(chunk))
+    for low in "abcdefghijklmnopqrstuvwxyz":
+        folds = {ch for ch in found if re.fullmatch(low, ch, re.IGNORECASE)}
+        assert folds == {low, low.upper(), *ASCII_FOLDS_BEYOND_ASCII.get(low, "")}, low
+
+
+def test_url_hint_finds_what_its_case_insensitive_form_found() -> None:
+    import random
+    import re
+
+    from newsieve.filters.detectors._ads import _URL_HINT
+
+    first = re.compile(r"://|www\.|\.(?:com|cn|net|org|cc|top|vip|xyz|info|hk|tv|me)", re.IGNORECASE)
+    rng = random.Random(5)
+    alphabet = ":/.wWcoCOmMnNetTvViİıpkK\u212ah中 \n"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert [m.span() for m in _URL_HINT.finditer(text)] == [m.span() for m in first.finditer(text)], text
+
+
+def test_the_one_scan_shortcut_gives_the_view_of_the_full_path() -> None:
+    """A text without format or unsafe characters skips the format pass and the unsafe scan (one
+    scan of both classes says so): the view and its offsets must be those of the full path."""
+    import random
+
+    from newsieve.filters import normalize as nz
+
+    nz._tables()
+    rng = random.Random(7)
+    pieces = ["白癜风", "治療", "ＱＱ", "Ab", "À", "\u200b", "\ufeff", " ", ".", "★", "\U0001f600", "，", "x"]
+    shortcut = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        out, index = nz._drop(text, None, nz._FORMAT)
+        out = nz._translate(out)
+        out, index = nz._drop(out, index, nz._GAP)
+        want = nz.NormalizedText(out, index, len(text))
+        got = nz.normalize(text)
+        assert got.text == want.text, repr(text)
+        assert [got.to_original(i, i + 1) for i in range(len(got.text))] == [
+            want.to_original(i, i + 1) for i in range(len(want.text))
+        ], repr(text)
+        shortcut += nz._FAST is not None and nz._FAST.quiet.search(text) is None
+    assert 300 < shortcut < 2700  # both paths were taken

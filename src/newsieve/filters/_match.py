@@ -43,6 +43,7 @@ from .rules import Rule
 from .types import Document
 
 __all__ = [
+    "ASCII_FOLDS_BEYOND_ASCII",
     "KEY_TRIGGERS",
     "TRIGGERS",
     "CharGate",
@@ -51,6 +52,7 @@ __all__ = [
     "LiteralIndex",
     "LiteralScanner",
     "TextHits",
+    "caseless",
     "char_chunks",
     "first_chars",
     "literals",
@@ -314,6 +316,31 @@ class CharGate:
         return [check is None or check.search(present) is not None for check in self._checks]
 
 
+ASCII_FOLDS_BEYOND_ASCII = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+"""What an ASCII letter matches under ``re.IGNORECASE`` besides its two cases: `İ` and `ı` for `i`,
+the Kelvin sign for `k`, the long s for `s` (``tests/test_normalize.py`` checks this against all of
+Unicode)."""
+
+
+def caseless(word: str) -> str:
+    """A regex matching what ``re.escape(word)`` matches with ``re.IGNORECASE``, without the flag.
+
+    A case-insensitive regex gets no fast skip to its possible first characters: the regex engine
+    tries every position of the text (``_ads._URL_HINT``: 81 -> 25 us a page written this way).
+
+    >>> caseless("tv")
+    '[Tt][Vv]'
+    """
+    out = []
+    for ch in word:
+        if ch.isascii() and ch.isalpha():
+            low = ch.lower()
+            out.append("[" + "".join(sorted(low.upper() + low + ASCII_FOLDS_BEYOND_ASCII.get(low, ""))) + "]")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
 # -- all occurrences of many literals --------------------------------------------------------------
 
 
@@ -352,6 +379,10 @@ def trie_alternation(words: Iterable[str]) -> str:
     return emit(root, top=True)
 
 
+def _char_class(chars: Iterable[str]) -> str:
+    return "[" + "".join(re.escape(ch) for ch in chars) + "]"
+
+
 class LiteralScanner:
     """Every occurrence of a set of literals in a text, overlapping ones included.
 
@@ -385,11 +416,21 @@ class LiteralScanner:
         # branches each cost less (one regex per share of the first characters, 1.4x faster for
         # the 150 first characters of the footer triggers).
         firsts = sorted(by_first)
+        # When every word has two characters or more, one regex finds the places where a first
+        # character stands before one of the words' second characters (a class and a look-ahead:
+        # no branch to try at each place), and the words are read off there. Cheaper than the
+        # trie regexes on the pages of bench_filters (trigger passes 173 -> 155 and 107 -> 89 us a
+        # page, disease words 72 -> 37), but not with one-character words (`年`, `：` of the digit
+        # rules: a place at every such character).
+        self._pairs: re.Pattern[str] | None = None
+        if firsts and all(len(w) >= 2 for group in by_first.values() for w in group):
+            seconds = sorted({w[1] for group in by_first.values() for w in group})
+            self._pairs = re.compile(_char_class(firsts) + "(?=" + _char_class(seconds) + ")")
         shares = max(1, min(SCANNER_SHARES, len(firsts) // FIRST_CHARS_PER_SHARE))
         self._searches = [
             re.compile(trie_alternation(w for c in firsts[k::shares] for w in by_first[c])).search
             for k in range(shares)
-        ] if firsts else []
+        ] if firsts and self._pairs is None else []
 
     def __len__(self) -> int:
         return sum(map(len, self._by_first.values()))
@@ -400,6 +441,15 @@ class LiteralScanner:
         end = len(text) if endpos is None else endpos
         lengths = self._lengths
         out: list[tuple[int, str]] = []
+        if self._pairs is not None:
+            for place in self._pairs.finditer(text, pos, end):
+                start = place.start()
+                for n, words in lengths[text[start]]:
+                    if start + n <= end:
+                        piece = text[start : start + n]
+                        if piece in words:
+                            out.append((start, piece))
+            return out
         for search in self._searches:
             m = search(text, pos, end)
             while m is not None:
@@ -527,8 +577,8 @@ class LiteralIndex:
         return result
 
     def doc_hits(self, doc: Document) -> DocHits:
-        """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``); the block
-        texts' hits go into the memo too, so ``hits(block text)`` costs a lookup."""
+        """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``); the hits of
+        the blocks that have some go into the memo too, so ``hits(block text)`` costs a lookup."""
         scanner, generation = self._current()
         cached = doc.cache.get(self._cache_key)
         if isinstance(cached, DocHits) and cached.generation == generation:
@@ -544,12 +594,15 @@ class LiteralIndex:
                     continue
                 base = blocks[i].start
                 per_block.setdefault(i, {}).setdefault(tid, []).append((start - base, end - base))
+        # Only the blocks with a hit go into the memo: the detectors ask about few of the others (3
+        # a page on bench_filters; each a scan of one block), and remembering all of them cost
+        # more (~50 us a page: a slice, a hash and an insert per block).
         memo = self._memo
-        if len(memo) + len(blocks) > MEMO_SIZE:
+        if len(memo) + len(per_block) > MEMO_SIZE:
             memo.clear()
-        for i, block in enumerate(blocks):
-            spans = per_block.get(i)
-            memo[text[block.start : block.end]] = (generation, TextHits(spans) if spans else _NO_HITS)
+        for i, spans in per_block.items():
+            block = blocks[i]
+            memo[text[block.start : block.end]] = (generation, TextHits(spans))
         result = DocHits(generation, {i: set(s) for i, s in per_block.items()}, {})
         doc.cache[self._cache_key] = result
         return result
@@ -610,9 +663,17 @@ class KeyFinder:
         self._exact = [self.index.exact[t] for t in self._ids]
         self._id_set = frozenset(t for t, ok in zip(self._ids, self._exact, strict=True) if ok)
         self._all_exact = all(self._exact)
+        self._position = {tid: k for k, tid in enumerate(self._ids)}
+        self._regex_groups = [k for k, exact in enumerate(self._exact) if not exact]
 
     def __bool__(self) -> bool:
         return bool(self.rules)
+
+    @property
+    def exact_only(self) -> bool:
+        """Has every rule a trigger, all of them literals? Then a block that ``blocks(doc)`` leaves
+        out holds none of them: ``triggered`` names no rule there and ``search`` finds nothing."""
+        return not self.always and self._all_exact
 
     def triggered(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Rule]:
         """The rules whose trigger is in ``text[pos:endpos]`` (and those without a trigger)."""
@@ -622,13 +683,14 @@ class KeyFinder:
         whole = pos <= 0 and end >= len(text)
         if self._all_exact and self._id_set.isdisjoint(hits.spans):
             return out  # most blocks: none of the triggers
-        for (trig, rs), tid, exact in zip(self.groups, self._ids, self._exact, strict=True):
-            if exact:
-                present = (tid in hits.spans) if whole else hits.has(tid, pos, end)
-            else:
-                present = trig.search(text, pos, end) is not None
-            if present:
-                out.extend(rs)
+        # the triggers found, and those kept as regexes that match, in the order of the groups
+        # (not a test per group: most of a finder's triggers are not in a given block)
+        position = self._position
+        present = [position[tid] for tid in hits.spans if tid in position]
+        present += [k for k in self._regex_groups if self.groups[k][0].search(text, pos, end) is not None]
+        for k in sorted(present):
+            if whole or not self._exact[k] or hits.has(self._ids[k], pos, end):
+                out.extend(self.groups[k][1])
         return out
 
     def finditer(self, text: str, pos: int = 0) -> list[re.Match[str]]:

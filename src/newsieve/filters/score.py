@@ -37,6 +37,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._text import count_cjk
 from .base import FilterConfig
 from .detectors.repetition import page_stats
 from .types import Action, Document, Flag, Span
@@ -67,7 +68,6 @@ SUSPECT_UNREMOVED = 2
 # Share of the article's characters removed as gambling that makes it a gambling page.
 GAMBLING_SHARE = 0.4
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # Marks of a news report. Strong: a reporter or a news agency; such a page is news however dense
 # in disease names it is (the fixture `ads/hospital_news.txt`). Weak: a date, an event day.
 # A health authority's notice is no hospital's SEO either (`市卫生健康局关于开展癫痫日宣传的通知`).
@@ -182,7 +182,7 @@ SCORES: Mapping[str, float] = {
 
 
 def _cjk(text: str) -> int:
-    return len(_CJK.findall(text))
+    return count_cjk(text)
 
 
 def _article_cjk(doc: Document) -> int:

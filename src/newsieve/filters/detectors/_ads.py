@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from newsieve.exceptions import RulesError
 
+from .._match import caseless
 from ..normalize import NormalizedText
 from ..rules import Rule
 from ..types import Block, Document
@@ -171,8 +172,16 @@ def urls_in(
 
 
 # Every match of URL holds one of these (its scheme, `www.` or its top-level domain): lines
-# without one are not scanned with URL, whose leading look-behind makes it slow to scan.
-_URL_HINT = re.compile(r"://|www\.|\.(?:com|cn|net|org|cc|top|vip|xyz|info|hk|tv|me)", re.IGNORECASE)
+# without one are not scanned with URL, whose leading look-behind makes it slow to scan. As
+# `://|www\.|\.(?:com|cn|…)` with re.IGNORECASE, the same matches, but written to start with a
+# character class, without the flag: the regex engine then skips to the next `:`, `w` or `.`
+# instead of trying every position (81 -> 25 us a page on the normalized views of bench_filters).
+_URL_HINT_TLDS = ("com", "cn", "net", "org", "cc", "top", "vip", "xyz", "info", "hk", "tv", "me")
+_URL_HINT = re.compile(
+    "[:.{w}](?:(?<=:)//|(?<=[{w}]){ww}\\.|(?<=\\.)(?:{tlds}))".format(
+        w=caseless("w")[1:-1], ww=caseless("ww"), tlds="|".join(caseless(t) for t in _URL_HINT_TLDS)
+    )
+)
 
 
 def _lines_urls(text: str) -> Iterator[re.Match[str]]:

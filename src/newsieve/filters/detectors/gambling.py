@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import ahocorasick
-
+from .._match import LiteralScanner
 from ..base import FilterConfig, Finding
 from ..normalize import NormalizedText, merged_variants, normalized_view
 from ..rules import Rule, Rules
@@ -64,21 +63,20 @@ class GamblingDetector:
         for rule in rules.by_label(LABEL):
             keywords = _ads.reason_of(rule) == "ad.gambling.keywords"
             (self.keyword_rules if keywords else self.splice_rules).append((rule, _ads.expand(rule, values)))
-        self.auto = ahocorasick.Automaton()
-        for word in brands:
-            self.auto.add_word(word, (word, True))
-        for word in ambiguous:
-            self.auto.add_word(word, (word, False))
-        self.auto.make_automaton()
+        # brand -> strong (an ambiguous brand is weak, also when the brands list holds it too)
+        self.strong: dict[str, bool] = {w: True for w in brands if w}
+        self.strong.update((w, False) for w in ambiguous if w)
+        self.scanner = LiteralScanner(self.strong)
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
         per_block: dict[int, list[tuple[int, str, bool]]] = {}
-        for n_end, (word, strong) in self.auto.iter(view.text):
-            o_start, _ = view.to_original(n_end - len(word) + 1, n_end + 1)
+        strong = self.strong
+        for n_start, word in self.scanner.scan(view.text):
+            o_start, _ = view.to_original(n_start, n_start + len(word))
             bi = _ads.block_at(doc, o_start)
             if bi is not None:
-                per_block.setdefault(bi, []).append((o_start, word, strong))
+                per_block.setdefault(bi, []).append((o_start, word, strong[word]))
         out: list[Finding] = []
         confirmed = 0
         for bi in sorted(per_block):
@@ -135,7 +133,7 @@ class GamblingDetector:
         pieces = [p for p in _PIECES.split(low) if p]
         if len(pieces) < LIST_PIECES or sorted(map(len, pieces))[len(pieces) // 2] > LIST_PIECE_CHARS:
             return False
-        with_brand = sum(1 for p in pieces if any(True for _ in self.auto.iter(p)))
+        with_brand = sum(1 for p in pieces if self.scanner.scan(p))
         return with_brand >= LIST_BRANDS
 
     def _span(

@@ -30,8 +30,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
+from operator import contains
 from urllib.parse import unquote, urlsplit
 
+from .._match import TRIGGERS, literals
 from ..base import FilterConfig, Finding
 from ..normalize import merged_variants, normalize, normalized_view
 from ..rules import Rule, Rules
@@ -53,6 +56,7 @@ name its subject too, but they are long."""
 _PROSE = ("，", "。", "；")
 """...and only lines that are not sentences: a report's short paragraphs name its subject in every line
 (`汪勇` in 8 of 12 lines of a gne-test-pages article), but they are sentences, with `，` and `。`."""
+_PROSE_MARK = re.compile("|".join(map(re.escape, _PROSE)))
 TITLE_MAX_CHARS = 40
 """Only the first this many characters of the title are searched for its keyword (speed)."""
 STUFFED_MIN_PARTS = 3
@@ -104,12 +108,27 @@ class PromotionDetector:
         self.rules: dict[str, tuple[Rule, re.Pattern[str]]] = {
             r.id.removeprefix("page.promotion."): (r, r.pattern) for r in own
         }
+        # rules run over the article only where the shared trigger pass over the normalized view
+        # (``TRIGGERS``, which ad.other makes anyway) found their trigger: the rule's ``trigger``, or
+        # the pattern itself when it is a finite list of literals (cta, offer, money)
+        self.gates: dict[str, int] = {}
+        for key, (rule, pattern) in self.rules.items():
+            trigger = rule.extra.get("trigger")
+            if not trigger and pattern.flags == re.UNICODE and literals(pattern.pattern) is not None:
+                trigger = pattern.pattern
+            if trigger:
+                tid = TRIGGERS.add(str(trigger))
+                if TRIGGERS.exact[tid]:
+                    self.gates[key] = tid
 
     def _distinct(self, key: str, text: str) -> int:
+        return len(self._matches(key, text))
+
+    def _matches(self, key: str, text: str) -> set[str]:
         found = self.rules.get(key)
         if found is None:
-            return 0
-        return len({m.group(0) for m in found[1].finditer(text)})
+            return set()
+        return {m.group(0) for m in found[1].finditer(text)}
 
     def _top(self, key: str, text: str) -> tuple[str, int]:
         """The rule's most frequent match in the text and its count (``("", 0)`` when none)."""
@@ -129,40 +148,55 @@ class PromotionDetector:
         body_blocks = [b for b in doc.blocks if b.kind not in ("title", "tail") and b.end > b.start]
         titles = [doc.title, doc.meta.get("raw_title", "")]
         title_norm = normalize(" ".join(t for t in titles if t), self.variants).text
-        body = "\n".join(doc.text[b.start : b.end] for b in body_blocks)
+        body = "\n".join([doc.text[b.start : b.end] for b in body_blocks])
         # one slice of the normalized view from the first article block to the last (the title comes
         # before them and the tail after, so this is the article's text; one mapping instead of one per block)
-        body_norm = (
-            view.text[view.from_original(body_blocks[0].start) : view.from_original(body_blocks[-1].end)]
+        n_start, n_end = (
+            (view.from_original(body_blocks[0].start), view.from_original(body_blocks[-1].end))
             if body_blocks
-            else ""
+            else (0, 0)
         )
+        body_norm = view.text[n_start:n_end]
         stats = page_stats(doc)
         sig = _ads.signals(doc, SIGNAL_KEY)
         sig["title_query"] = bool(title_norm) and self._count("title_query", title_norm) > 0
         sig["title_trade"] = bool(title_norm) and self._count("title_trade", title_norm) > 0
         sig["title_stuffed"] = _stuffed(doc.meta.get("raw_title", "") or doc.title)
-        sig["cta"] = self._distinct("cta", title_norm + "\n" + body_norm)
-        sig["form"] = self._distinct("form", body_norm)
-        sig["self_intro"] = self._count("self_intro", body_norm)
-        sig["offer"] = self._distinct("offer", body_norm)
-        sig["contact"] = self._count("contact", body_norm)
-        sig["money_word"], sig["money_count"] = self._top("money", body_norm)
+        live = self._live(view.text, n_start, n_end)
+        if "cta" in self.gates:
+            # a hit of a list of literals holds no line break: the hits in `title \n body` are those in
+            # the title and those in the body
+            body_cta = self._matches("cta", body_norm) if "cta" in live else set()
+            sig["cta"] = len(self._matches("cta", title_norm) | body_cta)
+        else:
+            sig["cta"] = self._distinct("cta", title_norm + "\n" + body_norm)
+        sig["form"] = self._distinct("form", body_norm) if "form" in live else 0
+        sig["self_intro"] = self._count("self_intro", body_norm) if "self_intro" in live else 0
+        sig["offer"] = self._distinct("offer", body_norm) if "offer" in live else 0
+        sig["contact"] = self._count("contact", body_norm) if "contact" in live else 0
+        sig["money_word"], sig["money_count"] = self._top("money", body_norm) if "money" in live else ("", 0)
         sig["random_token"] = self._count("random_token", body)
         sig["collision"] = self._count("collision", body)
         sig["echo_lines"], sig["echo_share"] = self._echo(doc, body_blocks)
+        with_slash = (b for b in doc.blocks if doc.text.find("/", b.start, b.end) >= 0)
         sig["keyword_url"] = bool(doc.url and _url_keyword(doc.url)) or any(
-            "/" in text and _BARE_URL.match(text) and _url_keyword(text.strip())
-            for text in (doc.text[b.start : b.end] for b in doc.blocks)
+            _BARE_URL.match(text) and _url_keyword(text.strip())
+            for text in (doc.text[b.start : b.end] for b in with_slash)
         )
         title_pairs = _bigrams(doc.title)
         sig["title_pairs"] = len(title_pairs)
         shared = sum(1 for pair in title_pairs if pair in body)
         sig["title_overlap"] = round(shared / len(title_pairs), 3) if title_pairs else 1.0
         sig["body_cjk"] = stats["cjk"]
-        sig["fake_fields"] = self._fake_fields(body_norm)
+        sig["fake_fields"] = self._fake_fields(body_norm) if "fake_field" in live else 0
         sig["stamped"] = self._stamped(doc)
         return []
+
+    def _live(self, text: str, start: int, end: int) -> set[str]:
+        """The rules that may hit ``text[start:end]``: those without a gate, and those whose
+        trigger the shared pass found wholly inside that range."""
+        hits = TRIGGERS.hits(text)
+        return {key for key in self.rules if key not in self.gates or hits.has(self.gates[key], start, end)}
 
     def _fake_fields(self, body_norm: str) -> int:
         """Distinct field names (`phone`, `email`) of contact fields filled with words."""
@@ -199,7 +233,7 @@ class PromotionDetector:
         """How many of the short body lines hold the title's most repeated keyword, and their share."""
         lines = [doc.text[b.start : b.end].strip() for b in blocks]
         lines = [t for t in lines if t]
-        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and not any(p in t for p in _PROSE)]
+        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and _PROSE_MARK.search(t) is None]
         if not doc.title or not short:
             return 0, 0.0
         # The most repeated keyword of any length is as repeated as its first ECHO_MIN_CHARS characters
@@ -210,5 +244,5 @@ class PromotionDetector:
             for run in _CJK_RUN.findall(doc.title[:TITLE_MAX_CHARS])
             for i in range(len(run) - size + 1)
         }
-        best = max((sum(1 for t in short if word in t) for word in words), default=0)
+        best = max((sum(map(contains, short, repeat(word))) for word in words), default=0)
         return best, round(best / len(lines), 3)

@@ -16,6 +16,7 @@ article's own short subheads and then its paragraphs takes nothing but itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..base import FilterConfig, Finding
 from ..rules import Rules
@@ -101,6 +102,15 @@ def is_item(text: str, block: Block | None = None) -> bool:
     return "。" not in s
 
 
+def _only_where_triggered(keys: KeyFinder, doc: Document) -> Sequence[int]:
+    """The blocks where a rule of ``keys`` can hit: those holding one of their triggers when all of
+    them are literals (``keys.blocks``, from the shared pass; in any other block ``keys.search`` and
+    the triggers' alternation find nothing), else every block."""
+    if keys.rules and keys.exact_only:
+        return keys.blocks(doc)
+    return range(len(doc.blocks))
+
+
 class RelatedDetector:
     """``boilerplate.related`` spans: headings with their items."""
 
@@ -113,6 +123,8 @@ class RelatedDetector:
         others = cutting(r for r in rules.by_label("boilerplate.") if r.label != "boilerplate.related")
         self.stop = KeyFinder(others)
         self.prevnext = KeyFinder(rules.by_label("boilerplate.prevnext"))
+        # the headings' triggers in the shared pass (the footer rules of damage.py hold them already)
+        self.heading_keys = KeyFinder(self.headings)
         self.tag = f"{self.name}@{self.version}"
 
     # -- helpers ------------------------------------------------------------------------------
@@ -198,9 +210,10 @@ class RelatedDetector:
         out: list[Finding] = []
         taken: set[int] = set()
         if self.heading_any is not None and self.heading_any.search(doc.text):
-            for index, block in enumerate(doc.blocks):
+            for index in _only_where_triggered(self.heading_keys, doc):
                 if index in taken:
                     continue
+                block = doc.blocks[index]
                 text = doc.text[block.start:block.end]
                 m = self._heading(text)
                 if m is None:
@@ -272,11 +285,13 @@ class RelatedDetector:
         if not self.prevnext or not self.prevnext.blocks(doc):
             return []
         last = -1
-        for index, block in enumerate(doc.blocks):
+        for index in reversed(_only_where_triggered(self.prevnext, doc)):
+            block = doc.blocks[index]
             text = doc.text[block.start:block.end]
             m = self.prevnext.search(text)
             if m is not None and before_ok(text, m.start()):
                 last = index
+                break
         if last < 0 or last < PREVNEXT_TAIL_FROM * len(doc.blocks) or last + 1 >= len(doc.blocks):
             return []
         rest = list(range(last + 1, len(doc.blocks)))

@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from .._text import count_cjk
 from ..base import FilterConfig, Finding
 from ..rules import Rules
 from ..types import Document
@@ -49,12 +50,11 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_END = re.compile(r"[。！？!?；;]")
 # closing quotes and spaces that a sentence split leaves at the start of the next sentence (`”记者询问…`)
 _LEAD = "”’\"'」』）) \t\u3000"
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
 def _chinese(text: str) -> bool:
     """At least half of the text is Chinese characters."""
-    return 2 * sum(map(len, _CJK_RUN.findall(text))) >= len(text)
+    return 2 * count_cjk(text) >= len(text)
 
 
 def page_stats(doc: Document) -> dict[str, Any]:
@@ -66,13 +66,13 @@ def page_stats(doc: Document) -> dict[str, Any]:
     lines = [t for t in lines if t]
     dup_lines = len(lines) - len(set(lines))
     body = "\n".join(lines)
-    sentences = Counter(t.strip() for t in _SENTENCE_END.split(body) if len(t) >= LONG_SENTENCE)
+    sentences = Counter([t.strip() for t in _SENTENCE_END.split(body) if len(t) >= LONG_SENTENCE])
     total = sum(len(s) * n for s, n in sentences.items())
     # only Chinese sentences count as repeated: code in a tech article repeats its lines
     # (`data = client.lpop(…)` three times in gne-test-pages wechat/2)
     repeated = {s: n for s, n in sentences.items() if n > 1 and _chinese(s)}
     stats: dict[str, Any] = {
-        "cjk": sum(map(len, _CJK_RUN.findall(body))),
+        "cjk": count_cjk(body),
         "lines": len(lines),
         "dup_line_frac": round(dup_lines / len(lines), 3) if lines else 0.0,
         "sentences": sum(sentences.values()),
