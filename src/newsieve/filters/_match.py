@@ -207,6 +207,18 @@ def _language(items: Any) -> set[str] | None:
     return out
 
 
+def _parse(pattern: str) -> list[Any] | None:
+    """``pattern`` parsed by the ``re`` module's own parser, or None when it does not compile or
+    sets flags other than those that cannot change what it matches here."""
+    try:
+        parsed = _sre.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~_IGNORED_FLAGS:
+        return None
+    return list(parsed)
+
+
 def literals(pattern: str) -> frozenset[str] | None:
     """The finite set of strings ``pattern`` matches, when it is one of at most ``LITERAL_LIMIT``
     non-empty strings; else None (then the pattern must be searched as a regex).
@@ -216,13 +228,10 @@ def literals(pattern: str) -> frozenset[str] | None:
     >>> literals("转载(?=请)") is None
     True
     """
-    try:
-        parsed = _sre.parse(pattern)
-    except re.error:
+    parsed = _parse(pattern)
+    if parsed is None:
         return None
-    if parsed.state.flags & ~_IGNORED_FLAGS:
-        return None
-    found = _language(list(parsed))
+    found = _language(parsed)
     if not found or "" in found:
         return None
     return frozenset(found)
@@ -271,13 +280,10 @@ def first_chars(pattern: str) -> str | None:
     >>> first_chars("锟斤拷|烫烫烫|[\u00c2-\u00ef]x")
     '[\\u951f\\u70eb\\u00c2-\\u00ef]'
     """
-    try:
-        parsed = _sre.parse(pattern)
-    except re.error:
+    parsed = _parse(pattern)
+    if parsed is None:
         return None
-    if parsed.state.flags & ~_IGNORED_FLAGS:
-        return None
-    items = _first_items(list(parsed))
+    items = _first_items(parsed)
     if not items:
         return None
     parts: list[str] = []
