@@ -181,13 +181,9 @@ SCORES: Mapping[str, float] = {
 """spam_score given by each page-level signal (the highest one wins)."""
 
 
-def _cjk(text: str) -> int:
-    return count_cjk(text)
-
-
 def _article_cjk(doc: Document) -> int:
     """Chinese characters of the article blocks (counted once, in ``detectors/repetition.page_stats``)."""
-    return int(page_stats(doc)["cjk"]) or _cjk(doc.text)
+    return int(page_stats(doc)["cjk"]) or count_cjk(doc.text)
 
 
 def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> int:
@@ -206,7 +202,7 @@ def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> in
             continue
         for start, end in union:
             if start < block.end and end > block.start:
-                total += _cjk(doc.text[max(start, block.start) : min(end, block.end)])
+                total += count_cjk(doc.text[max(start, block.start) : min(end, block.end)])
     return total
 
 

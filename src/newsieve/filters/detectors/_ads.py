@@ -160,15 +160,18 @@ def urls_in(
             o_start, o_end = view.to_original(m.start(), m.end())
             raw = text[o_start:o_end]
             found.append((o_start, o_end, raw if raw.isascii() else m.group(0)))
-    out = []
-    for u_start, u_end, url in found:
-        if u_end < end and _CJK.match(text, u_end):
-            tail = _GLUED_TAIL.search(url)
-            if tail:
-                u_end -= len(tail.group(1))
-                url = url[: -len(tail.group(1))]
-        out.append((u_start, u_end, url))
-    return out
+    return [_untangle(text, u_start, u_end, url, end) for u_start, u_end, url in found]
+
+
+def _untangle(text: str, u_start: int, u_end: int, url: str, end: int) -> tuple[int, int, str]:
+    """A URL found in ``text[:end]``, less the Latin letters it swallowed from a paragraph glued to
+    it (``_GLUED_TAIL``)."""
+    if u_end < end and _CJK.match(text, u_end):
+        tail = _GLUED_TAIL.search(url)
+        if tail:
+            u_end -= len(tail.group(1))
+            url = url[: -len(tail.group(1))]
+    return u_start, u_end, url
 
 
 # Every match of URL holds one of these (its scheme, `www.` or its top-level domain): lines
@@ -232,12 +235,7 @@ def block_urls(doc: Document, view: NormalizedText) -> dict[int, list[tuple[int,
             break
         raw = text[u_start:u_end]
         url = raw if raw.isascii() else m.group(0)
-        if u_end < end and _CJK.match(text, u_end):
-            tail = _GLUED_TAIL.search(url)
-            if tail:
-                u_end -= len(tail.group(1))
-                url = url[: -len(tail.group(1))]
-        out.setdefault(bi, []).append((u_start, u_end, url))
+        out.setdefault(bi, []).append(_untangle(text, u_start, u_end, url, end))
     doc.cache[BLOCK_URLS] = (view, out)
     return out
 

@@ -35,6 +35,7 @@ from operator import contains
 from urllib.parse import unquote, urlsplit
 
 from .._match import TRIGGERS, literals
+from .._text import count_cjk
 from ..base import FilterConfig, Finding
 from ..normalize import merged_variants, normalize, normalized_view
 from ..rules import Rule, Rules
@@ -62,7 +63,6 @@ TITLE_MAX_CHARS = 40
 STUFFED_MIN_PARTS = 3
 """A title of this many `_`/`|`/`-` segments with one repeated is keyword-stuffed (`A_B(C)_D_D`, issue 2)."""
 _TITLE_SEP = re.compile(r"\s*(?:_|\||｜|—|–|\s-\s)\s*")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 STAMP_LINE_MAX_CHARS = 80
 """Only lines this short are looked at for a stamped title (titles of links, not paragraphs)."""
@@ -93,7 +93,7 @@ def _url_keyword(url: str) -> bool:
         path = unquote(urlsplit(url if "://" in url else "http://" + url).path)
     except ValueError:
         return False
-    return len(_CJK.findall(path)) >= 4
+    return count_cjk(path) >= 4
 
 
 class PromotionDetector:
