@@ -9,6 +9,7 @@ is never flushed. Tests that kill Redis start their own server with ``redis_serv
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -19,8 +20,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from newsieve.storage import Storage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -155,3 +160,20 @@ def redis_server_factory(tmp_path: Path) -> Iterator[Callable[[], RedisServer]]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
+    """``Storage`` on the test Redis under this test's key prefix (a test module may override it
+    with other settings)."""
+    from newsieve.storage import StorageConfig, open_storage
+
+    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix, retry_seconds=5)) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def reposts() -> list[dict[str, Any]]:
+    """Reposts of one article by several sites, from the shared corpora (``fixtures/README.md``)."""
+    pages: list[dict[str, Any]] = json.loads((FIXTURES / "storage-reposts.json").read_text("utf-8"))["pages"]
+    return pages

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from newsieve.demo import SPECIAL_FAILURES, DemoServer, DemoSite
-from newsieve.storage import Storage, StorageConfig, open_storage
+from newsieve.storage import Storage
 
 ROUTED = ("articles", "review", "rejected")
 
@@ -130,12 +130,6 @@ def assert_complete(storage: Storage, server: DemoServer) -> None:
 def server() -> Iterator[DemoServer]:
     with DemoServer(DemoSite(articles=12, per_page=4, slow_seconds=1.0, huge_bytes=3 * 1024 * 1024)) as srv:
         yield srv
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix)) as s:
-        yield s
 
 
 # -- tests ----------------------------------------------------------------------------------------

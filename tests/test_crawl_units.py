@@ -4,7 +4,6 @@ frontier's lease/ack protocol against the real test Redis (no crawl)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from newsieve.crawler.links import classify
 from newsieve.crawler.middlewares.retry import parse_retry_after
 from newsieve.crawler.sites import load_sites, parse_sites
 from newsieve.exceptions import ConfigError
-from newsieve.storage import Storage, StorageConfig, open_storage
+from newsieve.storage import Storage
 
 BASE = "http://news.example.cn"
 
@@ -120,12 +119,6 @@ class _Spider(scrapy.Spider):
 
     def parse(self, response):  # type: ignore[no-untyped-def]
         return None
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix)) as s:
-        yield s
 
 
 def _scheduler(storage: Storage, lease: float = 30.0) -> LeaseScheduler:

@@ -16,7 +16,7 @@ from test_crawl import assert_complete, crawl_env, newsieve, run_once, write_sit
 from newsieve.crawler.frontier import frontier_counts
 from newsieve.crawler.worker import raw_backlog
 from newsieve.demo import DemoServer, DemoSite
-from newsieve.storage import Storage, StorageConfig, open_storage
+from newsieve.storage import Storage
 
 POLL = 0.05
 
@@ -26,12 +26,6 @@ def slow_server() -> DemoServer:
     site = DemoSite(articles=12, per_page=4, slow_seconds=1.0, huge_bytes=3 * 1024 * 1024, article_delay=0.5)
     with DemoServer(site) as srv:
         yield srv
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Storage:
-    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix)) as s:
-        yield s
 
 
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 60) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from test_crawl import assert_complete, crawl_env, newsieve, write_sites
 
 from newsieve.crawler.worker import raw_backlog
 from newsieve.demo import DemoServer, DemoSite
-from newsieve.storage import Storage, StorageConfig, open_storage
+from newsieve.storage import Storage
 
 
 @pytest.mark.slow
@@ -42,12 +41,6 @@ def test_demo_then_status(redis_url: str, key_prefix: str) -> None:
     proc = newsieve("status", env=env)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"demo" in out
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix)) as s:
-        yield s
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from test_crawl import crawl_env, routed, write_sites
 
 import newsieve.demo.site as demo_site
 from newsieve.demo import DemoServer, DemoSite
-from newsieve.storage import Storage, StorageConfig, open_storage
+from newsieve.storage import Storage
 
 DEADLINE = 60.0
 POLL = 0.1
@@ -32,17 +32,10 @@ TICK = 0.5
 """Reseed period and known-cache lifetime in the daemon under test (30 s and 60 s in production)."""
 
 
-
 @pytest.fixture
 def server() -> Iterator[DemoServer]:
     with DemoServer(DemoSite(articles=8, per_page=4, specials=False)) as srv:
         yield srv
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    with open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix)) as s:
-        yield s
 
 
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, what: str) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +16,6 @@ from newsieve.filters.types import Meta, Span, Verdict
 from newsieve.storage import Storage, StorageConfig, canonical_url, open_storage
 
 SCHEMAS = Path(__file__).parent.parent / "src" / "newsieve" / "schemas"
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    s = open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix, retry_seconds=5))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def reposts(fixtures_dir: Path) -> list[dict[str, Any]]:
-    pages: list[dict[str, Any]] = json.loads((fixtures_dir / "storage-reposts.json").read_text("utf-8"))[
-        "pages"
-    ]
-    return pages
 
 
 @pytest.fixture(scope="module")

@@ -3,35 +3,18 @@ chunks, the publish script reloaded after ``SCRIPT FLUSH``, batch signatures equ
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from test_storage_articles import distinct, verdict
 
 from newsieve.filters.types import Verdict
-from newsieve.storage import RouteResult, Storage, StorageConfig, neardup, open_storage
+from newsieve.storage import RouteResult, Storage, neardup
 from newsieve.storage.store import _chunk_bounds
 
 Item = tuple[Verdict, str | None, str | None, str | None]
-REPOSTS = Path(__file__).parent / "fixtures" / "storage-reposts.json"
-
-
-@pytest.fixture
-def storage(redis_url: str, key_prefix: str) -> Iterator[Storage]:
-    s = open_storage(StorageConfig(redis_url=redis_url, key_prefix=key_prefix, retry_seconds=5))
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def reposts() -> list[dict[str, Any]]:
-    pages: list[dict[str, Any]] = json.loads(REPOSTS.read_text("utf-8"))["pages"]
-    return pages
 
 
 def filler(i: int) -> Item:

@@ -16,7 +16,7 @@ import pytest
 from redis._parsers.encoders import Encoder
 from redis.connection import PythonRespSerializer
 from test_storage_articles import PARAS, distinct, verdict
-from test_storage_batches import _texts, reposts  # noqa: F401  (a fixture)
+from test_storage_batches import _texts
 
 from newsieve.filters.types import Flag, Meta, Span, Verdict
 from newsieve.storage import Storage, StorageConfig, neardup, open_storage
@@ -75,7 +75,7 @@ def test_versions_of_one_url_within_one_batch(storage: Storage) -> None:
     assert more[0].version == 4
 
 
-def test_records_are_read_back(storage: Storage, reposts: list[dict[str, Any]]) -> None:  # noqa: F811
+def test_records_are_read_back(storage: Storage, reposts: list[dict[str, Any]]) -> None:
     a, b, _ = reposts
     original = (verdict(a["paragraphs"]), a["url"], a["site"], None)
     repost = (verdict(b["paragraphs"] + b["injected"]), b["url"], b["site"], None)
@@ -159,7 +159,7 @@ def _reference_signature(text: str) -> bytes:
     return (mins >> neardup._VALUE_SHIFT).astype("<u4").tobytes()
 
 
-def test_signatures_drop_whitespace_as_str_split_does(reposts: list[dict[str, Any]]) -> None:  # noqa: F811
+def test_signatures_drop_whitespace_as_str_split_does(reposts: list[dict[str, Any]]) -> None:
     assert not any(
         chr(c).isspace() for c in range(neardup._LAST_SPACE + 1, 0x110000)
     )  # the table is complete
@@ -202,7 +202,7 @@ def test_drafts_signed_before_equal_drafts_signed_together(storage: Storage) -> 
 
 def test_reposts_found_in_the_previous_windows_index(
     storage: Storage,
-    reposts: list[dict[str, Any]],  # noqa: F811  (the fixture)
+    reposts: list[dict[str, Any]],
 ) -> None:
     """The previous window's index is read once for the whole batch, each article at its own
     buckets: after articles without buckets, with fewer buckets, and exact duplicates."""
