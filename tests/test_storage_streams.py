@@ -244,3 +244,27 @@ def test_unreachable_redis_is_reported_as_redis_unavailable() -> None:
 
     with pytest.raises(RedisUnavailable):
         open_storage(StorageConfig(redis_url="redis://127.0.0.1:1/0", retry_seconds=0))
+
+
+class _Info:
+    """A client whose ``INFO server`` answers ``fields`` (only the version check reads it)."""
+
+    def __init__(self, **fields: str) -> None:
+        self.fields = fields
+
+    def info(self, section: str) -> dict[str, str]:
+        assert section == "server"
+        return self.fields
+
+
+def test_server_name_and_version_check() -> None:
+    from newsieve.exceptions import ConfigError
+    from newsieve.storage.connection import check_server
+
+    assert check_server(_Info(redis_version="7.0.15")) == ("redis", "7.0.15")  # type: ignore[arg-type]
+    valkey = _Info(server_name="valkey", redis_version="7.2.4", valkey_version="9.1.2")
+    assert check_server(valkey) == ("valkey", "9.1.2")  # type: ignore[arg-type]
+    assert check_server(_Info(redis_version="6.2.14")) == ("redis", "6.2.14")  # type: ignore[arg-type]
+    for old in ("6.0.16", "5.0.7"):
+        with pytest.raises(ConfigError, match=f"redis {old} is too old: newsieve needs 6.2"):
+            check_server(_Info(redis_version=old))  # type: ignore[arg-type]

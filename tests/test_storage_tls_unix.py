@@ -353,7 +353,8 @@ def test_tls_url_passes_the_ca_file_and_the_certificate_is_checked(
         kwargs = s.redis.connection_pool.connection_kwargs
         assert kwargs["ssl_ca_certs"] == str(tls_redis.pki.ca)
         assert s.redis.connection_pool.connection_class is redis.SSLConnection
-        assert s.where == {"mode": "url", "url": tls_redis.url(), "version": tls_redis.version}
+        where = {"mode": "url", "url": tls_redis.url(), "server": "redis", "version": tls_redis.version}
+        assert s.where == where
         assert s.redis.ping() is True
 
     # another CA did not sign the server's certificate: refused, not connected unverified
@@ -388,7 +389,7 @@ def test_redis_status_over_tls_names_the_server_and_version(
 
     assert main(["redis", "status", "--format", "text"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith(f"redis: {url} (version {tls_redis.version}, ping ")
+    assert text.startswith(f"redis: {url} (redis {tls_redis.version}, ping ")
 
 
 # -- unix:// -----------------------------------------------------------------------------------

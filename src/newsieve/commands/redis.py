@@ -69,7 +69,7 @@ def run_status(args: argparse.Namespace) -> int:
 def _print_text(status: dict[str, Any]) -> None:
     r = status["redis"]
     where = r.get("url") or f"embedded, socket {r.get('socket')}"
-    print(f"redis: {where} (version {r.get('version')}, ping {r.get('ping_ms')} ms)")
+    print(f"redis: {where} ({r.get('server', 'redis')} {r.get('version')}, ping {r.get('ping_ms')} ms)")
     print(f"key prefix: {status['key_prefix']}")
     for name, s in status["streams"].items():
         print(f"  {name:<11} {s['length']:>9} entries")

@@ -72,17 +72,24 @@ def _client(url: str | None, config: StorageConfig, *, unix_socket_path: str | N
 
 
 def server_version(client: redis.Redis) -> tuple[int, ...]:
-    info = client.info("server")
+    return _version(client.info("server"))
+
+
+def _version(info: dict[str, Any]) -> tuple[int, ...]:
     version = str(info.get("valkey_version") or info.get("redis_version") or "0")
     return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
 
 
-def check_version(client: redis.Redis) -> str:
-    version = server_version(client)
+def check_server(client: redis.Redis) -> tuple[str, str]:
+    """The server's name (``redis`` or ``valkey``, INFO's ``server_name``) and version; a
+    ``ConfigError`` when it is older than ``MIN_VERSION``."""
+    info = client.info("server")
+    name = str(info.get("server_name") or "redis")
+    version = _version(info)
     text = ".".join(map(str, version))
     if version[:2] < MIN_VERSION:
-        raise ConfigError(f"Redis {text} is too old: newsieve needs 6.2 or newer (XAUTOCLAIM)")
-    return text
+        raise ConfigError(f"{name} {text} is too old: newsieve needs 6.2 or newer (XAUTOCLAIM)")
+    return name, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +243,8 @@ def stop_embedded(data_dir: str) -> bool:
 
 
 def connect(config: StorageConfig) -> tuple[redis.Redis, dict[str, str]]:
-    """A client for ``config`` and a description of the server (mode, url or socket, version)."""
+    """A client for ``config`` and a description of the server (mode, url or socket, server name,
+    version)."""
     if config.redis_url:
         client = _client(config.redis_url, config)
         where = {"mode": "url", "url": _redact(config.redis_url)}
@@ -246,7 +254,7 @@ def connect(config: StorageConfig) -> tuple[redis.Redis, dict[str, str]]:
         client = _client(None, config, unix_socket_path=str(server.socket))
         where = {"mode": "embedded", "socket": str(server.socket), "data_dir": str(server.directory)}
     try:
-        where["version"] = check_version(client)
+        where["server"], where["version"] = check_server(client)
     except TRANSIENT as exc:
         client.close()
         raise RedisUnavailable(
