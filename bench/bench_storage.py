@@ -16,6 +16,7 @@ run. On that same server, in the same run, it measures:
    idempotent publish script (dedup and LSH lookups on the server) for every article, with the
    previous near-dup window's index in place as a running worker finds it (``--articles``
    articles' buckets: the script reads both windows for every article), fresh verdicts each run;
+   and the same from two producer processes at once (as two filter workers publish), half each;
 3. **consume**: a ``Consumer`` (XREADGROUP, ``count=--batch``) decoding every message's
    JSON, acking each batch in one XACK (``ack_many``);
 4. the same two for raw pages (``publish_raw`` pipelined, ``--size`` bytes bodies).
@@ -171,14 +172,15 @@ def _alphabet() -> str:
     return "".join(chars)
 
 
-def make_verdicts(n: int, size: int) -> list[Verdict]:
-    """``n`` distinct verdicts whose article message is about ``size`` bytes of JSON."""
+def make_verdicts(n: int, size: int, start: int = 0) -> list[Verdict]:
+    """``n`` distinct verdicts whose article message is about ``size`` bytes of JSON (numbered from
+    ``start``: verdicts of other starts have other URLs and texts)."""
     alphabet = _alphabet()
-    rng = random.Random(7)
+    rng = random.Random(7 + start)
     # ~3 bytes per character in UTF-8; text and paragraphs both carry it, original_text a shorter excerpt
     chars = max(50, (size - 900) // 7)
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         paras = ["".join(rng.choices(alphabet, k=chars // 4)) for _ in range(4)]
         text = "\n".join(paras)
         span = Span(
@@ -268,6 +270,56 @@ def bench_publish(
             for r in storage.route_many(chunk):
                 statuses[r.status] = statuses.get(r.status, 0) + 1
     return m.figures(), statuses
+
+
+def _producer(config: Any, n: int, size: int, start: int, batch: int, ready: Any, out: Any) -> None:
+    """One publishing process of ``bench_publish_parallel``: its own connection and verdicts."""
+    storage = open_storage(config)
+    try:
+        verdicts = make_verdicts(n, size, start)
+        ready.wait()
+        cpu = time.process_time()
+        statuses = bench_publish(storage, verdicts, batch)[1]
+        out.put((time.process_time() - cpu, statuses))
+    finally:
+        storage.close()
+
+
+def bench_publish_parallel(
+    storage: Any, n: int, size: int, batch: int, producers: int
+) -> tuple[dict[str, float], dict[str, int]]:
+    """``bench_publish`` from ``producers`` processes at once (as several filter workers publish),
+    ``n`` articles in all, on the same server: their CPU is added up."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    ready, out = ctx.Barrier(producers + 1), ctx.Queue()
+    share = -(-n // producers)
+    procs = [
+        ctx.Process(target=_producer, args=(storage.config, min(share, n - k * share), size,
+                                            1_000_000 * (k + 1), batch, ready, out))
+        for k in range(producers)
+    ]  # fmt: skip
+    for proc in procs:
+        proc.start()
+    ready.wait()
+    meter = Meter(storage, n)
+    with meter:
+        results = [out.get(timeout=600) for _ in procs]
+        for proc in procs:
+            proc.join()
+    statuses: dict[str, int] = {}
+    for _, got in results:
+        for status, count in got.items():
+            statuses[status] = statuses.get(status, 0) + count
+    meter.client_us = sum(cpu for cpu, _ in results) / n * 1e6  # the producers', not this process's
+    figures = meter.figures()
+    # the server on one core at most, everything on the machine's cores
+    cores = os.cpu_count() or 1
+    figures["cpu_bound_per_s"] = round(
+        min(1e6 / max(meter.server_us, 1e-9), cores * 1e6 / max(meter.client_us + meter.server_us, 1e-9))
+    )
+    return figures, statuses
 
 
 def bench_consume(storage: Any, stream: str, n: int, batch: int) -> tuple[dict[str, float], int]:
@@ -369,7 +421,9 @@ def main() -> int:
         figures["redis_benchmark_xadd_1conn"] = best([r for r in rb1 if r]) if all(rb1) else None
         figures["redis_benchmark_xadd_8conn"] = best([r for r in rb8 if r]) if all(rb8) else None
 
-        runs: dict[str, list[dict[str, float]]] = {"publish": [], "consume": [], "publish_no_near_dup": []}
+        runs: dict[str, list[dict[str, float]]] = {
+            "publish": [], "consume": [], "publish_no_near_dup": [], "publish_2_producers": [],
+        }  # fmt: skip
         for run in range(args.repeat):
             run_prefix = f"{prefix}{run}:"
             one = open_storage(dataclasses.replace(config, key_prefix=run_prefix))
@@ -393,6 +447,14 @@ def main() -> int:
                 figures.update(message_bytes=round(size), statuses=statuses, consumed=got)
                 verdicts = make_verdicts(args.articles, args.size)
                 runs["publish_no_near_dup"].append(bench_publish(plain, verdicts, args.batch)[0])
+                two = open_storage(dataclasses.replace(config, key_prefix=run_prefix + "two:"))
+                try:
+                    fill_previous_window(two, args.articles)
+                    pub2, statuses2 = bench_publish_parallel(two, args.articles, args.size, args.batch, 2)
+                    runs["publish_2_producers"].append(pub2)
+                    assert statuses2 == {"published": args.articles}, statuses2
+                finally:
+                    two.close()
             finally:
                 one.close()
                 plain.close()
@@ -434,6 +496,7 @@ def main() -> int:
             line(label, figures[key])
     line("articles published (route_many)", figures["publish"])
     line("  the same, near-dup detection off", figures["publish_no_near_dup"])
+    line("  the same, 2 producer processes", figures["publish_2_producers"])
     line("articles consumed (decode + ack)", figures["consume"])
     line("raw pages published (pipelined)", figures["publish_raw"])
     line("raw pages consumed", figures["consume_raw"])
