@@ -64,6 +64,50 @@ def test_glued_to_the_front_keeps_the_paragraph() -> None:
     assert cleaned(doc, spans) == PARA
 
 
+@pytest.mark.parametrize(
+    ("ad", "reason"),
+    [
+        # a claim and its headline, then the ad's URL glued to the paragraph (the demo site's form)
+        ("晋川癫痫病医院专家提醒：癫痫发作别慌张 http://www.jc-dianxian.test/t.html", "ad.medical.claim"),
+        ("不孕不育去哪里检查比较好 http://www.buyun-zixun.test/jiancha/", "ad.medical.query"),
+        ("南河治疗牛皮癣哪里正规 http://www.nanhe-nxp.test/", "ad.medical.query"),
+    ],
+)
+def test_glued_ad_runs_on_to_its_url(ad: str, reason: str) -> None:
+    doc, spans = _medical(ad + PARA)
+    assert [s.reason for s in spans] == [reason]
+    assert spans[0].evidence["placement"] == "front"
+    assert cleaned(doc, spans) == PARA
+
+
+def test_glued_ad_at_the_end_runs_on_to_its_url() -> None:
+    doc, spans = _medical(PARA + "晋川癫痫病医院专家提醒：癫痫发作别慌张 http://www.jc-dianxian.test/tixing.html")
+    assert len(spans) == 1 and spans[0].evidence["placement"] == "end"
+    assert cleaned(doc, spans) == PARA
+
+
+def test_phone_in_chinese_numerals_goes_with_its_ad() -> None:
+    ad = "西关男科医院哪家好 咨询电话：一三九零零零零一二三四 http://www.xg-nanke.test/"
+    doc, spans = _medical(ad + PARA)
+    assert len(spans) == 1 and cleaned(doc, spans) == PARA
+    assert spans[0].evidence["phone"] == "13900001234"
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        # a sentence ends before the URL: the URL is the article's, not the ad's
+        "癫痫发作别慌张。详见 http://www.jc-dianxian.test/tixing.html " + PARA,
+        # the URL is too far on to be the ad's headline
+        "冬季天气干燥，患者要注意皮肤保湿，多喝水，少吃辛辣，避免熬夜和劳累 http://news.example.com/ " + PARA,
+    ],
+)
+def test_claim_does_not_run_on_past_its_headline(rest: str) -> None:
+    doc, spans = _medical("晋川癫痫病医院专家提醒：" + rest)
+    assert [s.text for s in spans] == ["晋川癫痫病医院专家提醒："]
+    assert cleaned(doc, spans) == rest
+
+
 def test_glued_without_space_or_url() -> None:
     doc, spans = _medical("洛阳哪家治疗男科正规" + PARA)
     assert cleaned(doc, spans) == PARA
