@@ -90,7 +90,8 @@ def _print_text(out: TextIO, name: str, v: Verdict) -> None:
     for flag in v.flags:
         print(f"flag: {flag.label} ({flag.reason}, {flag.count}x)", file=out)
     for span in v.removed:
-        snippet = span.text if len(span.text) <= 60 else span.text[:57] + "..."
+        text = " ".join(span.text.split())  # one line (a span may hold its newline)
+        snippet = text if len(text) <= 60 else text[:57] + "..."
         print(f"removed [{span.reason} {span.confidence:.2f}]: {snippet}", file=out)
     print("", file=out)
     print(v.text, file=out)

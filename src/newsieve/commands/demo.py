@@ -126,7 +126,7 @@ def _print(summary: dict[str, Any], shown: list[dict[str, Any]]) -> None:
         console.print(table)
         removed = verdict.get("removed") or []
         for span in removed:
-            text = span.get("text", "")
+            text = " ".join(span.get("text", "").split())  # one line (a span may hold its newline)
             snippet = text[:60] + ("..." if len(text) > 60 else "")
             console.print(escape(f"  removed [{span.get('reason')}]: {snippet}"))
         flags = [f.get("label") for f in verdict.get("flags") or []]
