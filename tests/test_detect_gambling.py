@@ -7,6 +7,8 @@ from _ads_docs import cleaned, doc_of, spans_of
 
 from newsieve.filters.detectors.gambling import GamblingDetector
 
+PARA = "近期，城区利用边角地、闲置地新建的三处口袋公园陆续向市民开放，周边居民出门五分钟就能散步健身。"
+
 
 def _gambling(*lines: str):
     doc = doc_of(*lines)
@@ -28,6 +30,21 @@ def test_splice_is_cut_out_of_the_sentence(line: str, splice: str) -> None:
     doc, spans = _gambling(line)
     assert [s.reason for s in spans] == ["ad.gambling.splice"]
     assert cleaned(doc, spans) == line.replace(splice, "", 1)
+
+
+@pytest.mark.parametrize("at_end", [False, True])
+def test_brand_glued_to_a_paragraph_goes_with_its_headline_and_url(at_end: bool) -> None:
+    ad = "威尼斯人娱乐城官网：注册就送彩金 http://www.vns888.com/"
+    doc, spans = _gambling(PARA + ad if at_end else ad + PARA)
+    assert [s.reason for s in spans] == ["ad.gambling.splice"]
+    assert cleaned(doc, spans) == PARA
+
+
+def test_keyword_line_glued_to_a_paragraph_leaves_the_paragraph() -> None:
+    listed = "本文关键词：娃娃,菜炒,必威betway中文版 http://www.kw-seo.com/"
+    doc, spans = _gambling(listed + PARA)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.keywords", listed)]
+    assert cleaned(doc, spans) == PARA
 
 
 def test_brand_list_line() -> None:

@@ -21,6 +21,19 @@ def test_seo_keyword_line() -> None:
     assert [(s.reason, s.text) for s in spans] == [("ad.other.keywords", line)]
 
 
+def test_keyword_list_glued_to_a_paragraph_goes_up_to_its_url() -> None:
+    ad = "本文关键词：口袋公园,城区,健身 http://www.kw-seo.com/"
+    doc, spans = _other(ad + PARA)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.keywords", ad)]
+    assert cleaned(doc, spans) == PARA
+
+
+def test_keyword_list_glued_to_a_paragraph_without_url_leaves_the_paragraph() -> None:
+    # where the list ends is not known: nothing is removed rather than the article's sentence
+    _doc, spans = _other("本文关键词：口袋公园,城区,健身" + PARA)
+    assert spans == []
+
+
 def test_keyword_line_with_a_gambling_brand_is_left_to_the_gambling_detector() -> None:
     _, spans = _other(PARA, "本文关键词：华体会官网,国科,嘉,和,疫情")
     assert spans == []
@@ -58,6 +71,16 @@ def test_selling_contact_takes_the_pitch() -> None:
     assert [s.reason for s in spans] == ["ad.other.contact"]
     assert cleaned(doc, spans) == keep
     assert spans[0].evidence["contact"].endswith("13838033648")
+
+
+def test_selling_contact_glued_to_the_front_leaves_the_paragraph() -> None:
+    ad = "专业代办营业执照 快速办理 电话：13900001234"
+    doc, spans = _other(ad + PARA)
+    assert [s.reason for s in spans] == ["ad.other.contact"]
+    assert cleaned(doc, spans) == PARA
+    # a short close after the number is the ad's own
+    doc, spans = _other(PARA, "专业代办营业执照 快速办理 电话：13900001234 欢迎来电")
+    assert cleaned(doc, spans) == PARA + "\n"
 
 
 def test_glued_product_query() -> None:

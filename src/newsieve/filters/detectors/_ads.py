@@ -294,6 +294,55 @@ def reach(
     return Fragment(start, end, "inside")
 
 
+# An ad glued to the front (or end) of a paragraph often runs on past what was matched to its own
+# URL: `晋川癫痫病医院专家提醒：癫痫发作别慌张 http://…/tixing.html近期，城区…` (a headline). A URL at
+# most this many characters after the fragment, with no sentence end between, is the ad's.
+HEADLINE_MAX = 24
+_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+
+
+def run_on_to_url(
+    text: str,
+    block: Block,
+    frag: Fragment,
+    urls: list[tuple[int, int, str]],
+    attachments: list[tuple[int, int]],
+) -> Fragment:
+    """``frag`` run on to a URL that follows it as an ad's headline does (``HEADLINE_MAX``), when
+    the fragment then sits at the front or end of its block, or is all of it; else ``frag``."""
+    for u_start, u_end, _ in urls:
+        if frag.end < u_start <= frag.end + HEADLINE_MAX:
+            if _SENTENCE_STOP.search(text, frag.end, u_start) is not None:
+                return frag
+            longer = reach(text, block, frag.start, u_end, attachments, 0)
+            return longer if longer.where in ("front", "end", "block") else frag
+    return frag
+
+
+_PROSE_END = re.compile(r"[。！？!?]")  # a sentence ends: keyword lists have none (`;` may part items)
+# Items of an SEO keyword list (`本文关键词：口袋公园,城区,健身`): short runs between delimiters.
+_KEYWORD_ITEMS = re.compile(r"(?:\s*[^\s,，、|/;；。！？!?]{1,16}\s*(?:[,，、|/;；]|\s+|$))*")
+
+
+def keyword_list(text: str, block: Block, lead_end: int) -> Fragment | None:
+    """The keyword line whose lead (`本文关键词：`) ends at ``lead_end``: the whole block when no
+    sentence follows in it; when one is glued on (`…,健身 http://…近期，城区…。`), the list up to the
+    URL that closes it (the list's own end is not otherwise known); else None (left alone: a
+    false removal of the sentence is worse than the missed list)."""
+    stop = _PROSE_END.search(text, lead_end, block.end)
+    if stop is None:
+        return Fragment(block.start, block.end, "block")
+    for u_start, u_end, _ in urls_in(text, lead_end, stop.start()):
+        items = _KEYWORD_ITEMS.match(text, lead_end, u_start)
+        if items is not None and items.end() == u_start:
+            end = u_end
+            while end < block.end and text[end] in GLUE:
+                end += 1
+            return Fragment(block.start, end, "front")
+        return None
+    return None
+
+
 def signals(doc: Document, label: str) -> dict[str, Any]:
     """The page-signal dict of one detector label (created on first use)."""
     table = doc.cache.setdefault(PAGE_SIGNALS, {})

@@ -22,7 +22,7 @@ from .._match import LiteralScanner
 from ..base import FilterConfig, Finding
 from ..normalize import NormalizedText, merged_variants, normalized_view
 from ..rules import Rule, Rules
-from ..types import Block, Document, Span
+from ..types import Document, Span
 from . import _ads
 
 LABEL = "ad.gambling"
@@ -45,7 +45,7 @@ _CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.9, "inside": 0.
 
 class GamblingDetector:
     name = "ad-gambling"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -80,7 +80,7 @@ class GamblingDetector:
         out: list[Finding] = []
         confirmed = 0
         for bi in sorted(per_block):
-            spans = self._block(doc, view, doc.blocks[bi], per_block[bi])
+            spans = self._block(doc, view, bi, per_block[bi])
             confirmed += len(spans)
             out.extend(spans)
         sig = _ads.signals(doc, LABEL)
@@ -96,9 +96,9 @@ class GamblingDetector:
         return False
 
     def _block(
-        self, doc: Document, view: NormalizedText, block: Block, brands: list[tuple[int, str, bool]]
+        self, doc: Document, view: NormalizedText, index: int, brands: list[tuple[int, str, bool]]
     ) -> list[Span]:
-        text = doc.text
+        text, block = doc.text, doc.blocks[index]
         n_start, n_end = view.from_original(block.start), view.from_original(block.end)
         hits: list[tuple[int, int, str, float]] = []
         for rule, pattern in self.splice_rules:
@@ -107,10 +107,14 @@ class GamblingDetector:
                 hits.append((o_start, o_end, rule.id, rule.score))
         whole = _ads.Fragment(block.start, block.end, "block")
         words = sorted({w for _, w, _ in brands})
-        keyword_line = any(p.match(view.text, n_start, n_end) for _, p in self.keyword_rules)
-        if keyword_line and (hits or any(strong for _, _, strong in brands)):
-            return [self._span(text, whole, "ad.gambling.keywords", 0.95, {"brands": words,
-                                                                           "rule": "ad.gambling.keywords"})]
+        leads = (p.match(view.text, n_start, n_end) for _, p in self.keyword_rules)
+        lead = next((found for found in leads if found is not None), None)
+        if lead is not None and (hits or any(strong for _, _, strong in brands)):
+            # the keyword line; a sentence glued after the list stays
+            listed = _ads.keyword_list(text, block, view.to_original(lead.start(), lead.end())[1])
+            if listed is not None:
+                ev = {"brands": words, "rule": "ad.gambling.keywords"}
+                return [self._span(text, listed, "ad.gambling.keywords", 0.95, ev)]
         if hits and self._brand_list(text[block.start : block.end].lower()):
             return [self._span(text, whole, "ad.gambling.keywords", 0.9, {"brands": words,
                                                                           "rule": "ad.gambling.list"})]
@@ -119,6 +123,9 @@ class GamblingDetector:
             if spans and start < spans[-1].end:
                 continue
             frag = _ads.reach(text, block, start, end, [], LEAD_MAX)
+            if frag.where != "block":  # a brand glued to a paragraph, with its headline and URL
+                urls = _ads.block_urls(doc, view).get(index, [])
+                frag = _ads.run_on_to_url(text, block, frag, urls, [(s, e) for s, e, _ in urls])
             conf = min(score, _CONFIDENCE[frag.where])
             ev = {"brand": text[start:end].strip(" :："), "rule": rule_id}
             spans.append(self._span(text, frag, "ad.gambling.splice", conf, ev))

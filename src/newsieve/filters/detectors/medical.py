@@ -48,11 +48,6 @@ LEAD_MAX = 4
 # A query that is a sentence of its own inside a paragraph, with no URL or contact, may be a
 # reporter's question: removed, but under FilterConfig.review_confidence (0.75) so a person looks.
 CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.85, "inside": 0.8}
-# An ad glued to the front (or end) of a paragraph often runs on past its query or claim to its
-# own URL: `晋川癫痫病医院专家提醒：癫痫发作别慌张 http://…/tixing.html近期，城区…` (a headline).
-# A URL at most this many characters after the hit, with no sentence end between, is the ad's.
-HEADLINE_MAX = 24
-_HEADLINE_STOP = re.compile(r"[。！？!?；;\n]")
 OWN_BARE = 0.7
 # A block that is a specialty hospital's name and nothing else (a paragraph of its own between
 # the article's paragraphs); up to NAME_SLACK other characters (brackets, `推荐`).
@@ -346,7 +341,7 @@ class MedicalAdDetector:
         for hit in primary:
             frag = _ads.reach(text, block, hit.start, hit.end, attachments, LEAD_MAX)
             if frag.where != "block":
-                frag = self._headline(text, block, frag, urls, attachments)
+                frag = _ads.run_on_to_url(text, block, frag, urls, attachments)
             attached = [ev for (s, e), ev in url_ev.items() if ev and frag.start <= s and e <= frag.end]
             attached_any = any(frag.start <= s and e <= frag.end for s, e, _ in urls) or any(
                 frag.start <= h.start and h.end <= frag.end for h in hits if h.reason == "ad.medical.contact"
@@ -370,24 +365,6 @@ class MedicalAdDetector:
         else:  # in a block that carries an ad, a hospital name with a contact or URL goes too
             spans.extend(self._named_contact(doc, view, block, hits, urls, link_ev))
         return spans, missed
-
-    def _headline(
-        self,
-        text: str,
-        block: Block,
-        frag: _ads.Fragment,
-        urls: list[tuple[int, int, str]],
-        attachments: list[tuple[int, int]],
-    ) -> _ads.Fragment:
-        """``frag`` run on to a URL that follows it as an ad's headline does (``HEADLINE_MAX``), when
-        the fragment then sits at the front or end of its block, or is all of it; else ``frag``."""
-        for u_start, u_end, _ in urls:
-            if frag.end < u_start <= frag.end + HEADLINE_MAX:
-                if _HEADLINE_STOP.search(text, frag.end, u_start) is not None:
-                    return frag
-                longer = _ads.reach(text, block, frag.start, u_end, attachments, 0)
-                return longer if longer.where in ("front", "end", "block") else frag
-        return frag
 
     def _secondary(
         self,

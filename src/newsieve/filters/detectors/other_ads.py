@@ -50,6 +50,10 @@ INTRO_WINDOW = 8
 # Domains of public bodies are cited, not spliced.
 _PUBLIC_DOMAIN = re.compile(r"\.(?:gov|edu|org|ac)(?:\.cn)?$|\.gov\.|\.edu\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
+# After a contact number, more than a few Chinese characters before the sentence ends: a sentence
+# of the article glued to the ad (group 1 starts it), not the ad's `欢迎来电洽谈`.
+GLUED_PROSE_MIN = 12
+_GLUED_PROSE = re.compile(rf"[\s,，:：、]*((?:[\u4e00-\u9fff][^\n]*?){{{GLUED_PROSE_MIN}}})")
 # The keyword of a content farm's lead line: `导读:<keyword>-<a word of the title>`.
 _LEAD_KEYWORD = re.compile(r"^\s*(?:导读|摘要|文章摘要|内容摘要|提要)\s*[:：]\s*(.+?)\s*-\s*[^-\s]{1,8}\s*$")
 ECHO_MIN_CHARS = 6
@@ -91,7 +95,7 @@ def switch_share(token: str) -> float:
 
 class OtherAdDetector:
     name = "ad-other"
-    version = "2"
+    version = "3"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -213,8 +217,14 @@ class OtherAdDetector:
         whole = _ads.Fragment(block.start, block.end, "block")
         for reason, check in self.line_checks.items():
             for rule in by_reason.get(reason, ()):
-                if self.patterns[rule.id].match(view.text, n_start, n_end) and check(low):
-                    return [self._span(text, whole, reason, rule.score, {"rule": rule.id})]
+                m = self.patterns[rule.id].match(view.text, n_start, n_end)
+                if m is None or not check(low):
+                    continue
+                frag: _ads.Fragment | None = whole
+                if reason == "ad.other.keywords":  # a sentence glued after the list stays
+                    frag = _ads.keyword_list(text, block, view.to_original(m.start(), m.end())[1])
+                if frag is not None:
+                    return [self._span(text, frag, reason, rule.score, {"rule": rule.id})]
         out: list[Span] = []
         for rule in by_reason.get("ad.other.script", ()):
             for sm in self.patterns[rule.id].finditer(text, block.start, block.end):
@@ -303,11 +313,15 @@ class OtherAdDetector:
                 break
         start = sentences[first][0]
         end = sentences[idx][1]
+        # a sentence glued on right after the number (`…电话：13900001234近期，城区…。`) is not the ad's
+        glued = _GLUED_PROSE.match(text, o_end, end)
+        if glued is not None and self.selling.search(text[o_end:end].lower()) is None:
+            end = glued.start(1)
         # numbers and other contacts after it (`热线：138… 138…`, `… QQ：123456`) go with it
         tail = text[end:block.end]
         if _ads.is_leftover(tail) or re.fullmatch(r"[\s\d\-+/、,，]*", tail) or self._only_contacts(tail):
             end = block.end
-        where = "inside"
+        where = "front" if start == block.start else "inside"
         if end == block.end:
             where = "block" if start == block.start else "end"
         frag = _ads.Fragment(start, end, where)
