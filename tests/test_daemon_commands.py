@@ -42,6 +42,24 @@ def test_demo_then_status(redis_url: str, key_prefix: str) -> None:
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"demo" in out
 
+    # the next step the demo prints: every published article, as a consumer reads it
+    proc = newsieve("consume", "--group", "mine", env=env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode("utf-8", "replace")[-3000:]
+    consumed = [json.loads(line) for line in out.decode("utf-8").splitlines()]
+    assert len(consumed) == streams["articles"] and all(m["verdict"]["text"] for m in consumed)
+
+
+def test_demo_prints_how_to_read_what_it_queued(capsys: pytest.CaptureFixture[str]) -> None:
+    from newsieve.commands.demo import _print
+
+    streams = {"raw": 15, "articles": 15, "review": 0, "rejected": 0}
+    summary = {"seconds": 1.0, "requests_served": 30, "retries": 0, "robots_forbidden": 1,
+               "skipped_non_html": 1, "streams": streams, "redis_prefix": "newsieve:demo:"}  # fmt: skip
+    _print(summary, [])
+    out = capsys.readouterr().out
+    assert "NEWSIEVE_KEY_PREFIX=newsieve:demo: " in out and " consume --group mine" in out
+
 
 @pytest.mark.slow
 def test_separate_filter_workers(tmp_path: Path, storage: Storage, redis_url: str, key_prefix: str) -> None:

@@ -9,9 +9,13 @@ by side with their originals. The README's ``make demo``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import shlex
+import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsieve.settings import load_settings
@@ -132,3 +136,20 @@ def _print(summary: dict[str, Any], shown: list[dict[str, Any]]) -> None:
         flags = [f.get("label") for f in verdict.get("flags") or []]
         if flags:
             console.print(f"  flags: {', '.join(flags)}")
+    prefix, exe = shlex.quote(summary["redis_prefix"]), _command_name()
+    console.print(
+        "\nThe articles are queued in Redis. Read them as a consumer would, or look at the streams:\n"
+        f"  NEWSIEVE_KEY_PREFIX={prefix} {exe} consume --group mine\n"
+        f"  NEWSIEVE_KEY_PREFIX={prefix} {exe} status",
+        markup=False, highlight=False,
+    )  # fmt: skip
+
+
+def _command_name() -> str:
+    """How this command was run (`.venv/bin/newsieve` from ``make demo``), for commands to copy."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name != "newsieve":
+        return "newsieve"
+    with contextlib.suppress(ValueError):
+        return shlex.quote(str(argv0.resolve().relative_to(Path.cwd().resolve())))
+    return shlex.quote(str(argv0))
