@@ -332,15 +332,16 @@ def keyword_list(text: str, block: Block, lead_end: int) -> Fragment | None:
     stop = _PROSE_END.search(text, lead_end, block.end)
     if stop is None:
         return Fragment(block.start, block.end, "block")
-    for u_start, u_end, _ in urls_in(text, lead_end, stop.start()):
-        items = _KEYWORD_ITEMS.match(text, lead_end, u_start)
-        if items is not None and items.end() == u_start:
-            end = u_end
-            while end < block.end and text[end] in GLUE:
-                end += 1
-            return Fragment(block.start, end, "front")
+    first_url = next(iter(urls_in(text, lead_end, stop.start())), None)
+    if first_url is None:
         return None
-    return None
+    u_start, end, _ = first_url
+    items = _KEYWORD_ITEMS.match(text, lead_end, u_start)
+    if items is None or items.end() != u_start:  # not a list up to the URL: prose before it
+        return None
+    while end < block.end and text[end] in GLUE:
+        end += 1
+    return Fragment(block.start, end, "front")
 
 
 def signals(doc: Document, label: str) -> dict[str, Any]:
