@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 import redis
-from conftest import free_port, redis_server_binary
+from conftest import free_port, redis_server_binary, stop_process
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from test_storage_articles import distinct, verdict
@@ -150,13 +150,7 @@ class Server:
         return ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
 
 
 def _start(binary: str, directory: Path, *args: str) -> Server:
