@@ -47,6 +47,36 @@ def test_keyword_line_glued_to_a_paragraph_leaves_the_paragraph() -> None:
     assert cleaned(doc, spans) == PARA
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "皇冠体育 足球投注 http://www.hg0088.com",
+        "六合彩开奖结果 香港马会资料 http://www.6hc.com",
+        "时时彩计划 重庆时时彩 http://www.ssc.com",
+        "澳门葡京赌场 真人百家乐在线 http://www.pj6666.com",
+    ],
+)
+def test_short_line_with_a_brand_a_gambling_word_and_a_url(line: str) -> None:
+    doc, spans = _gambling(PARA, line, PARA)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.ad_line", line)]
+    assert cleaned(doc, spans) == f"{PARA}\n\n{PARA}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "皇冠假日酒店 http://www.ihg.com",  # an ambiguous brand with no gambling word: a hotel
+        "皇冠体育场馆预约 http://www.tiyu.gov.cn",  # a public body's site
+        "六合彩开奖结果 香港马会资料",  # no URL of its own
+        "警方通报：一男子沉迷六合彩网络投注，被骗十余万元。http://www.gaj.example.com",  # a sentence
+        "记者走访发现，不少市民仍通过微信群参与时时彩投注，涉案金额巨大 http://news.example.com/1",  # long
+    ],
+)
+def test_lines_that_are_not_gambling_ads_stay(line: str) -> None:
+    _doc, spans = _gambling(PARA, line, PARA)
+    assert spans == []
+
+
 def test_brand_list_line() -> None:
     line = "优乐国际ag代理 威尼斯人现金直营 太阳城电玩城手机版 登峰娱乐代理网址 钻石娱乐电子平台网"
     _doc, spans = _gambling("正文第一段。", line)

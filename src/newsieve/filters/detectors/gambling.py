@@ -10,7 +10,12 @@ reports on Macau casinos (威尼斯人, 新葡京, 银河娱乐) and on gambling
 百家乐). Such ambiguous brands count only with a word that only online gambling puts after
 a brand (`官网`, `网址`, `注册`, `手机版`...), or as one of several brands in a keyword line.
 
-Reasons: ``ad.gambling.splice``, ``ad.gambling.keywords`` (a keyword or brand-list line).
+A short line of its own holding a brand of either kind, a gambling word (``ad.gambling.ad_line``:
+`投注`, `开奖`, `真人`...) and a URL that is not a public body's goes whole too
+(`皇冠体育 足球投注 http://www.hg0088.com`).
+
+Reasons: ``ad.gambling.splice``, ``ad.gambling.keywords`` (a keyword or brand-list line),
+``ad.gambling.ad_line``.
 """
 
 from __future__ import annotations
@@ -41,11 +46,14 @@ LIST_PIECE_CHARS = 12
 _PIECES = re.compile(r"[\s,，、;；|/]+")
 _SENTENCE = re.compile(r"[。！？!?]")
 _CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.9, "inside": 0.85}
+# An ad line is short: its text without the URL at most this long (the lines seen are 8-16).
+AD_LINE_MAX = 30
+_PUBLIC_HOST = re.compile(r"\.(?:gov|edu|org|ac)(?:\.[a-z]{2})?$")
 
 
 class GamblingDetector:
     name = "ad-gambling"
-    version = "2"
+    version = "3"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -67,6 +75,7 @@ class GamblingDetector:
         self.strong: dict[str, bool] = {w: True for w in brands if w}
         self.strong.update((w, False) for w in ambiguous if w)
         self.scanner = LiteralScanner(self.strong)
+        self.ad_line_words = tuple(w.lower() for w in rules.words("ad.gambling.ad_line"))
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
@@ -129,7 +138,27 @@ class GamblingDetector:
             conf = min(score, _CONFIDENCE[frag.where])
             ev = {"brand": text[start:end].strip(" :："), "rule": rule_id}
             spans.append(self._span(text, frag, "ad.gambling.splice", conf, ev))
+        if not spans:
+            url = self._ad_line_url(doc, view, index)
+            if url is not None:
+                ev = {"brands": words, "url": url, "rule": "ad.gambling.ad_line"}
+                return [self._span(text, whole, "ad.gambling.ad_line", 0.85, ev)]
         return spans
+
+    def _ad_line_url(self, doc: Document, view: NormalizedText, index: int) -> str | None:
+        """The URL of block ``index`` when the block is a gambling ad line (see the module): short,
+        no sentence, a gambling word beside the brand, a URL not of a public body."""
+        block = doc.blocks[index]
+        urls = _ads.block_urls(doc, view).get(index, [])
+        if not urls:
+            return None
+        low = _ads.strip_urls(doc.text[block.start : block.end]).lower()
+        if len(low.strip()) > AD_LINE_MAX or _SENTENCE.search(low):
+            return None
+        if not any(w in low for w in self.ad_line_words):
+            return None
+        url = urls[0][2]
+        return None if _PUBLIC_HOST.search(_ads.url_host(url)) else url
 
     def _brand_list(self, low: str) -> bool:
         """A line of short pieces (no sentence), at least ``LIST_BRANDS`` of them holding a brand.
