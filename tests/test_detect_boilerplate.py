@@ -119,6 +119,8 @@ def test_repost_glued_to_paragraph_end(detector: BoilerplateDetector) -> None:
         ("责任编辑：杨帆", {"editor": "杨帆"}),
         ("（责任编辑：陈驰）", {"editor": "陈驰"}),
         ("作者丨王小明", {"author": "王小明"}),
+        ("（本文来自微信公众号：晋中发布）", {"source": "晋中发布"}),
+        ("文章转载自微信公众号“山西日报”", {"source": "山西日报"}),
     ],
 )
 def test_wechat_meta(detector: BoilerplateDetector, line: str, meta: dict[str, str]) -> None:
@@ -132,7 +134,12 @@ def test_wechat_meta(detector: BoilerplateDetector, line: str, meta: dict[str, s
 
 
 @pytest.mark.parametrize(
-    "line", ["审核：刘洋", "校对 | 杨帆", "点击蓝字关注我们", "长按二维码", "长按识别二维码关注"]
+    "line",
+    [
+        "审核：刘洋", "校对 | 杨帆", "点击蓝字关注我们", "长按二维码", "长按识别二维码关注",
+        "喜欢就点个在看吧", "觉得不错，请点赞、在看、转发", "更多精彩内容，请关注我们的公众号",
+        "↓↓↓ 点击阅读原文 ↓↓↓", "阅读原文", "END", "- THE END -",
+    ],
 )
 def test_wechat_lines(detector: BoilerplateDetector, line: str) -> None:
     found = spans(detector, f"{ARTICLE}\n{line}")
@@ -149,6 +156,10 @@ def test_wechat_glued_after_author(detector: BoilerplateDetector) -> None:
 def test_wechat_negative_prose(detector: BoilerplateDetector) -> None:
     text = (
         "据该院宣传科编辑介绍，义诊期间市民可长按二维码关注医院公众号预约。\n"
+        "他说，喜欢就去做，不要太在意别人的看法。\n"
+        "活动结束后，不少网友点赞转发了这段视频，称赞志愿者的善举，并呼吁更多人参与进来。\n"
+        "按下键盘上的END键即可跳到行尾。\n"
+        "记者在该微信公众号上看到，相关通知已于昨日发布。\n"
         "2022-03-14 10:50:34 出处：快科技 作者：陈驰 编辑：陈驰 评论(0)\n"
         "记者从相关部门了解到，来源于社会捐赠的物资已全部发放到位。\n"
         "发布时间：2021-04-01 17:42:00 点击量： 来源：纪律检查室 李亚乐"
