@@ -254,6 +254,14 @@ PAGE = ("市交通局今日发布通告，自下月起，城区主干道将实�
         ("技术支持：某某网络科技有限公司", "boilerplate.other.credit"),
         ("未经本站书面许可，不得转载。", "boilerplate.repost.copyright"),
         ("违者依法追究相关法律责任", "boilerplate.repost.copyright"),
+        ("如需转载请联系本站", "boilerplate.repost.notice"),
+        ("文中观点仅代表作者本人，不代表本站立场。", "boilerplate.repost.disclaimer"),
+        ("展开全文", "boilerplate.other.nav_word"),
+        ("打开APP阅读全文", "boilerplate.other.tools"),
+        ("点击查看更多", "boilerplate.other.nav_word"),
+        ("返回搜狐，查看更多", "boilerplate.other.tools"),
+        ("欢迎关注本站微信公众号", "boilerplate.wechat.follow"),
+        ("文章编辑：小王", "boilerplate.wechat.editor"),
     ],
 )
 def test_site_chrome_line(detector: BoilerplateDetector, line: str, reason: str) -> None:
@@ -278,6 +286,10 @@ def test_site_chrome_line(detector: BoilerplateDetector, line: str, reason: str)
         "关于我们这一代人的青春，他在演讲中说了很多。",
         "根据著作权法，未经许可不得转载他人作品，否则将承担法律责任。平台已下架相关内容。",
         "微信、微博等社交平台已成为市民获取政务信息的重要渠道。",
+        "他打开手机，点击查看更多详情后发现，这条消息是假的。",
+        "读者可在本报客户端阅读全文，或返回首页查看更多报道。",
+        "作者表示，文中观点仅代表其个人研究，欢迎同行批评指正。",
+        "如需转载，须经作者同意，这是著作权法的规定。",
     ],
 )
 def test_site_chrome_negative_in_prose(detector: BoilerplateDetector, line: str) -> None:

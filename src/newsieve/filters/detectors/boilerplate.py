@@ -409,7 +409,7 @@ class BoilerplateDetector:
     """``boilerplate.prevnext``, ``.repost``, ``.wechat`` and ``.other`` spans."""
 
     name = "boilerplate"
-    version = "3"
+    version = "4"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         own = [r for r in rules.by_label("boilerplate.") if r.label != "boilerplate.related"]
