@@ -103,6 +103,7 @@ def test_digits_in_urls_and_footers_do_not_count(detector: DamageDetector) -> No
         "本站文章锟斤拷锟斤拷转载",
         "市民反映\ufffd\ufffd问题已解决",
         "å¤§å®¶å¥½，欢迎光临",
+        "±±¾©ÊÐº£µíÇø今日举行发布会",  # GBK read as Latin-1
     ],
 )
 def test_mojibake(detector: DamageDetector, line: str) -> None:
@@ -116,6 +117,7 @@ def test_mojibake(detector: DamageDetector, line: str) -> None:
         "这是为什么?记者追问。",
         "详情见 http://example.com/list.php?id=3&page=2 页面。",
         "市民纷纷点赞：“好！？”",
+        "Die Größe der Straße ist ©2023, ±5% « Café à la française »",
     ],
 )
 def test_not_mojibake(detector: DamageDetector, line: str) -> None:

@@ -5,7 +5,7 @@
   site that strips digits strips *all* of them: an article with gaps and not one number of
   three digits left (no year, no amount) is stripped. So the page is flagged when its
   article text has no run of 3+ digits and at least one gap, or when the gaps are many.
-- ``damage.mojibake``: ``??`` where emoji were lost, U+FFFD, ``锟斤拷``, UTF-8 read as Latin-1.
+- ``damage.mojibake``: ``??`` where emoji were lost, U+FFFD, ``锟斤拷``, UTF-8 or GBK read as Latin-1.
   Counted over the whole text (a lost emoji in a footer still says the page went through a
   lossy charset).
 - ``damage.obfuscated``: pinyin glosses inserted after characters (``轉(zhuǎn)型``), SEO keywords
@@ -80,7 +80,7 @@ class DamageDetector:
     """Flags ``damage.digits_stripped``, ``damage.mojibake`` and ``damage.obfuscated``."""
 
     name = "damage"
-    version = "1"
+    version = "2"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.digit_rules = [(r, trigger_of(r)) for r in rules.by_label("damage.digits_stripped")]
