@@ -108,6 +108,24 @@ def test_big5_detected() -> None:
     assert TRADITIONAL in out.text
 
 
+@pytest.mark.parametrize("declared", [("gbk", None), (None, "gb2312")])
+def test_big5_declared_gbk_is_read_as_big5(declared: tuple[str | None, str | None]) -> None:
+    """Big5 bytes decode "strictly" as GBK into nonsense: a GBK declaration (header or meta)
+    that Big5 also reads is checked by detection."""
+    header, meta = declared
+    data = page(TRADITIONAL, meta, "交通措施").encode("big5")
+    assert data.decode("gb18030") != data.decode("big5hkscs")  # both strict: the trap
+    out = decode(data, charset=header, content_type=None)
+    assert (out.charset, out.source) == ("big5hkscs", "detected")
+    assert TRADITIONAL in out.text
+
+
+def test_gbk_declared_gbk_stays_gbk_when_big5_also_reads_it() -> None:
+    out = decode(page(ARTICLE, "gbk").encode("gbk"), charset="gbk", content_type=None)
+    assert (out.charset, out.source) == ("gb18030", "argument")
+    assert ARTICLE in out.text
+
+
 def test_str_is_returned_as_is() -> None:
     out = decode(ARTICLE, charset="gbk", content_type="text/html; charset=big5")
     assert (out.text, out.charset, out.source) == (ARTICLE, None, "str")

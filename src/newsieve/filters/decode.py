@@ -13,7 +13,9 @@ Precedence (first that decodes the bytes strictly wins)::
     fallback                        best candidate, errors="replace"      source "fallback"
 
 A declared charset that is wrong (the strict decode fails: the header says utf-8 but the
-bytes are GBK) falls through to the next step. One exception to the order: bytes that are
+bytes are GBK) falls through to the next step; a declared GBK that Big5 also decodes strictly
+(or the reverse) is checked by detection, as Big5 bytes often decode "strictly" as GBK
+nonsense. One exception to the order: bytes that are
 valid UTF-8 and hold multi-byte sequences are UTF-8 even when a legacy charset (GBK,
 Big5, Latin-1...) is declared, because Chinese UTF-8 text very often decodes "strictly"
 as GBK (every byte pair lands in GBK's ranges) while GBK text is practically never valid
@@ -45,6 +47,12 @@ MAX_FALLBACK_DAMAGE = 0.01
 """When no charset decodes strictly, a Chinese (or UTF-8) reading with at most this share of
 replacement characters is kept (zh-web-content-extraction has a GBK page cut mid-character:
 2 bad bytes in 47 KB), before any other charset is guessed."""
+
+SUSPECT_MIN = 3
+"""Private-use characters or kana in a declared GBK (or Big5) reading before the other Chinese
+charset is considered (see ``_chinese_declared``); read in the first ``SUSPECT_SCAN_CHARS``."""
+SUSPECT_SCAN_CHARS = 65536
+_SUSPECT = re.compile("[\ue000-\uf8ff\u3040-\u30ff]")
 
 SNIFF_CHARS = 2048
 """How much of the text ``looks_like_html`` reads when no content type says."""
@@ -169,6 +177,24 @@ def _detect(data: bytes, *, chinese_only: bool) -> str | None:
     return normalize_charset(best.encoding) if best is not None else None
 
 
+def _chinese_declared(data: bytes, text: str, codec: str, source: str) -> Decoded:
+    """A page declared GBK (or Big5) that decodes strictly as declared. Big5 bytes very often
+    decode "strictly" as GBK too, into nonsense (`城區` -> private-use characters and kana):
+    when the declared reading holds such characters (``SUSPECT_MIN``), the other Chinese
+    charset reads the bytes strictly without any, and detection names it, the other reading
+    wins. Otherwise the declaration stands (detection alone is unreliable on short texts:
+    GBK `中文` is also valid Big5, and charset-normalizer prefers Big5 for it)."""
+    if len(_SUSPECT.findall(text, 0, SUSPECT_SCAN_CHARS)) < SUSPECT_MIN:
+        return Decoded(text, codec, source)
+    other = _CHINESE[1] if codec == _CHINESE[0] else _CHINESE[0]
+    other_text = _strict(data, other)
+    if other_text is None or _SUSPECT.search(other_text, 0, SUSPECT_SCAN_CHARS) is not None:
+        return Decoded(text, codec, source)
+    if _detect(data, chinese_only=True) == other:
+        return Decoded(other_text, other, "detected")
+    return Decoded(text, codec, source)
+
+
 def _least_damaged(data: bytes, codecs_: list[str]) -> str:
     """The codec whose lenient decode of a prefix has the fewest replacement characters."""
     prefix = _prefix(data)
@@ -228,6 +254,8 @@ def decode(data: bytes | str, *, charset: str | None = None, content_type: str |
         # (a UTF-8 page is not decoded twice: utf8_text is its strict reading already)
         text = utf8_text if codec == "utf-8" and utf8_text is not None else _strict(data, codec)
         if text is not None:
+            if codec in _CHINESE:
+                return _chinese_declared(data, text, codec, source)
             return Decoded(text, codec, source)
 
     if data.isascii():
