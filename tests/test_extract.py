@@ -146,7 +146,15 @@ def test_og_title_and_meta_date() -> None:
     ("title", "expected"),
     [
         ("补壹刀：别笑！“新八国联军”今天成立了_白癜风资讯网", "补壹刀：别笑！“新八国联军”今天成立了"),
-        ("法国全国大罢工再次严重影响交通-新华网_新闻早知道", "法国全国大罢工再次严重影响交通-新华网"),
+        # the repost site's suffix, then the original site's that it copied along
+        ("法国全国大罢工再次严重影响交通-新华网_新闻早知道", "法国全国大罢工再次严重影响交通"),
+        ("城区新增三处口袋公园 _ 新闻中心 _ 某某网", "城区新增三处口袋公园"),
+        ("城区新增三处口袋公园——某某日报", "城区新增三处口袋公园"),
+        ("【图】城区新增三处口袋公园(组图)_某某网", "城区新增三处口袋公园"),
+        ("城区新增三处口袋公园 | 澎湃新闻 - The Paper", "城区新增三处口袋公园"),
+        ("中华人民共和国监察法-纪检_新闻早知道", "中华人民共和国监察法-纪检"),  # 纪检 names no site
+        # an English title keeps its own dash part
+        ("Reviews Are Here — And They're Not Great - Kotaku", "Reviews Are Here — And They're Not Great"),
         ("秋粮收购工作全面启动 - 晋中新闻网", "秋粮收购工作全面启动"),
         ("棱镜|数据业大整顿：爬虫与现金贷共生共荣", "棱镜|数据业大整顿：爬虫与现金贷共生共荣"),
         ("短标题", "短标题"),

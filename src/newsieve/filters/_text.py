@@ -230,24 +230,59 @@ def _norm_title(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# A part cut off a <title> after the site name is cut, when it names a channel or a site too
+# (`城区新增三处口袋公园 _ 新闻中心 _ 某某网`, `… | 澎湃新闻 - The Paper`); a part like `-纪检` stays.
+_CHANNEL = re.compile(
+    r"(?:网|网站|频道|中心|新闻|资讯|日报|晚报|早报|报|在线|门户|客户端|官网|首页|栏目)$"
+    r"|^[A-Za-z][A-Za-z .&'-]*$"
+)
+# A marker a portal puts before or after a title: `【图】`, `(组图)`, `[视频]`.
+_MARK = r"[【\[(（](?:组图|图|图文|多图|视频|高清)[】\])）]"
+_TITLE_MARK = re.compile(rf"^\s*{_MARK}\s*|\s*{_MARK}\s*$")
+
+
 def strip_site_suffix(title: str) -> str:
-    """Cut the last `_站名` / ` - 站名` / `|站名` part off a <title>.
+    """Cut the last `_站名` / ` - 站名` / `|站名` part off a <title>, then any parts before it that
+    name a channel or site, and a `【图】`-like marker.
 
     >>> strip_site_suffix("补壹刀：别笑！今天成立了_白癜风资讯网")
     '补壹刀：别笑！今天成立了'
+    >>> strip_site_suffix("【图】城区新增三处口袋公园 _ 新闻中心 _ 某某网")
+    '城区新增三处口袋公园'
+    >>> strip_site_suffix("中华人民共和国监察法-纪检_新闻早知道")
+    '中华人民共和国监察法-纪检'
     """
+    head = _cut_suffix(title)
+    if head is None:
+        return title
+    while True:
+        shorter = _cut_suffix(head)
+        part = head[len(shorter) :].strip(_SEPARATOR_CHARS) if shorter is not None else ""
+        if shorter is None or not _CHANNEL.search(part) or (part.isascii() and not _HAN_RE.search(shorter)):
+            break  # an English title's `— And They're Not Great` is the title's own
+        head = shorter
+    return _TITLE_MARK.sub("", head) or head
+
+
+_SEPARATOR_CHARS = EDGE_SPACE + "_|｜-—–·:"
+_HAN_RE = re.compile(f"[{_HAN}]")
+
+
+def _cut_suffix(title: str) -> str | None:
+    """``title`` without its last separated part, when what is left is the longer and at least
+    ``MIN_TITLE_CHARS`` long; else None."""
     cut, width = -1, 0
     for sep in patterns().separators:
         idx = title.rfind(sep)
         if idx > cut:
             cut, width = idx, len(sep)
     if cut <= 0:
-        return title
-    head = title[:cut].strip(EDGE_SPACE)
+        return None
+    head = title[:cut].rstrip(_SEPARATOR_CHARS)  # `——`: the first dash goes too
     tail = title[cut + width :].strip(EDGE_SPACE)
     if len(head) >= MIN_TITLE_CHARS and len(tail) <= len(head):
         return head
-    return title
+    return None
 
 
 def title_parts(title: str) -> list[str]:
@@ -277,13 +312,16 @@ def choose_title(doc_title: str, og_title: str, h1s: list[str]) -> str:
             # the h1 is the title (maybe shortened), or the title is a shortened h1; an h1
             # that is only the site name is neither
             is_title = norm in head and 2 * len(norm) >= len(head)
-            if is_title or (len(head) >= MIN_TITLE_CHARS and head in norm):
+            longer = len(norm) <= 2 * len(head) + MIN_TITLE_CHARS  # not a whole box of text
+            shortened = len(head) >= MIN_TITLE_CHARS and head in norm and longer
+            if is_title or shortened:
                 return h1
     if og_title:
         return strip_site_suffix(og_title)
     if doc_title:
         stripped = strip_site_suffix(doc_title)
-        long_h1 = [h for h in h1s if len(h) >= 2 * MIN_TITLE_CHARS]
+        # an h1 that holds the title and a little more (`title：subtitle`), not a whole box of text
+        long_h1 = [h for h in h1s if 2 * MIN_TITLE_CHARS <= len(h) <= 2 * len(stripped) + MIN_TITLE_CHARS]
         if long_h1 and _norm_title(stripped) in "".join(_norm_title(h) for h in h1s):
             return long_h1[0]
         return stripped
