@@ -116,6 +116,29 @@ def test_placeholder_metadata_is_ignored() -> None:
     assert "author" not in doc.meta
 
 
+_BODY = (
+    "<p>近期，城区利用边角地、闲置地新建的三处口袋公园陆续向市民开放，周边居民出门五分钟就能散步健身。</p>"
+    "<p>园林部门表示，明年还将新建口袋公园十处，进一步提升城市宜居水平，让市民享受更多绿色空间。</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("info", "field", "value"),
+    [
+        ('<div class="info">（记者 刘冬冬 通讯员 王芳）</div>', "author", "刘冬冬"),
+        ('<div class="info">本报记者 刘冬冬 2023-11-20</div>', "author", "刘冬冬"),
+        ("<div>文/刘冬冬</div>", "author", "刘冬冬"),
+        ('<div class="info">2023-11-20 来源：新华网 编辑：张三</div>', "editor", "张三"),
+        ('<div class="info">时间：2023-11-20 来源：本站原创 作者：admin</div>', "source", None),
+    ],
+)
+def test_bylines_before_the_article(info: str, field: str, value: str | None) -> None:
+    html = f"<html><head><title>城区新增三处口袋公园</title></head><body><h1>城区新增三处口袋公园</h1>{info}"
+    doc = extract_html(f"{html}<div class='content'>{_BODY}</div></body></html>", url=None)
+    assert doc.meta.get(field) == value
+    assert _body(doc)[0].startswith("近期，城区利用边角地")  # the byline is not article text
+
+
 def test_table_layout_with_br_paragraphs_and_site_prefix_title() -> None:
     doc = extract_html(PORTAL, url=None)
     assert doc.title == "全省秋季造林任务全面完成"

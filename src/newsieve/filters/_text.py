@@ -334,11 +334,15 @@ _DATE = re.compile(
     r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
 )
 _FIELD_STOP = r"(?=$|\s|[|｜丨]|(?:时间|日期|来源|作者|编辑|责任编辑|点击|发布|阅读|浏览)[:：])"
-_AUTHOR = re.compile(r"(?:作者|文)\s*[:：]\s*(\S{2,20}?)" + _FIELD_STOP)
+_AUTHOR = re.compile(r"(?:作者|(?<![\u4e00-\u9fff])文)\s*[:：/|丨]\s*(\S{2,20}?)" + _FIELD_STOP)
 _SOURCE = re.compile(r"来源\s*[:：]\s*(\S{2,30}?)" + _FIELD_STOP)
-_EDITOR = re.compile(r"责任编辑\s*[:：]\s*(\S{2,20}?)" + _FIELD_STOP)
+_EDITOR = re.compile(r"(?:责任编辑|(?<![\u4e00-\u9fff])编辑)\s*[:：]\s*(\S{2,20}?)" + _FIELD_STOP)
 _NAME = rf"[{_HAN}]{{2,4}}"
-_REPORTER = re.compile(rf"[（(]\s*(?:本报|本台)?记者\s*({_NAME}(?:[\s、，,]{_NAME})*)\s*[)）]")
+_NAMES = rf"{_NAME}(?:[\s、，,](?!通讯员|实习生|摄影){_NAME})*"  # reporters, before `通讯员 …`
+_REPORTER = re.compile(
+    rf"[（(]\s*(?:本报|本台)?记者\s*({_NAMES})\s*(?:(?:通讯员|实习生|摄影)\s*{_NAMES}\s*)*[)）]"
+)
+_INFO_REPORTER = re.compile(rf"(?:本报|本台)?记者\s*[:：]?\s*({_NAMES})(?![\u4e00-\u9fff])")
 _TRAILING_NAME = re.compile(rf"[。！？”\"」]\s*[（(]([{_HAN}]{{2,4}})[)）]\s*$")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _INFO_LABEL = re.compile(r"(?:时间|日期|发布|来源|作者|编辑|点击|浏览|阅读|字号)\s*[:：]")
@@ -397,6 +401,8 @@ def info_fields(text: str) -> dict[str, str]:
         value = _useful(m.group(1)) if m else None
         if value:
             out[key] = value
+    if "author" not in out and (m := _INFO_REPORTER.search(text)) is not None:  # `本报记者 刘冬冬 2023-11-20`
+        out["author"] = " ".join(re.split(r"[\s、，,]+", m.group(1)))
     date = find_date(text)
     if date:
         out["published_at"] = date
@@ -422,6 +428,23 @@ def reporter(text: str) -> str | None:
     """`（记者 张三 李四）` → `张三 李四`."""
     m = _REPORTER.search(text)
     return " ".join(re.split(r"[\s、，,]+", m.group(1))) if m else None
+
+
+_BYLINE = re.compile(rf"^\s*(?:本报|本台)?(?:文|作者|撰文|记者)\s*[/|丨:：\s]\s*({_NAMES})\s*$")
+
+
+def byline(text: str) -> str | None:
+    """The author of a byline line of its own: `文/刘冬冬`, `本报记者 刘冬冬`, `（记者 刘冬冬
+    通讯员 王芳）`; None for anything else.
+
+    >>> byline("文/刘冬冬"), byline("本报记者 刘冬冬 王芳"), byline("记者在现场看到，市民排起长队。")
+    ('刘冬冬', '刘冬冬 王芳', None)
+    """
+    m = _BYLINE.match(text)
+    if m is not None:
+        return " ".join(re.split(r"[\s、，,]+", m.group(1)))
+    stripped = text.strip(EDGE_SPACE)
+    return reporter(stripped) if stripped[:1] in "（(" and stripped[-1:] in ")）" else None
 
 
 def trailing_name(text: str) -> str | None:

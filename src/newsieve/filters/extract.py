@@ -232,6 +232,8 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
     for unit in units[max(0, first - HEAD_META_UNITS) : first]:
         if _text.is_info_line(unit.text):
             _merge_meta(meta, _text.info_fields(unit.text))
+        elif (name := _text.byline(unit.text)) is not None:
+            meta.setdefault("author", name)
     body_blocks: list[_Entry] = []
     started = False
     for k in main_idx:
