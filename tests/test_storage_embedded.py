@@ -110,6 +110,7 @@ def test_cli_redis_status_and_stop(data_dir: str) -> None:
     )
     status = json.loads(out.stdout)
     assert status["redis"]["mode"] == "embedded" and status["redis"]["version"] >= "6.2"
+    assert status["redis"]["persistence"]["aof"] is True  # the embedded default keeps every write
     assert set(status["streams"]) >= {"raw", "articles", "review", "rejected", "deadletter"}
     stopped = subprocess.run(
         [sys.executable, "-m", "newsieve", "redis", "stop"],

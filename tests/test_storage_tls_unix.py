@@ -384,6 +384,7 @@ def test_redis_status_over_tls_names_the_server_and_version(
     assert main(["redis", "status", "--format", "text"]) == 0
     text = capsys.readouterr().out
     assert text.startswith(f"redis: {url} (redis {tls_redis.version}, ping ")
+    assert "no AOF" in text.splitlines()[0]  # the module's server runs with --appendonly no
 
 
 # -- unix:// -----------------------------------------------------------------------------------

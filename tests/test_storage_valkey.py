@@ -143,6 +143,7 @@ def test_open_storage_reports_the_valkey_version(valkey: Valkey, key_prefix: str
         status = s.status()
     assert (status["redis"]["server"], status["redis"]["version"]) == ("valkey", valkey.version)
     assert status["redis"]["used_memory"] > 0
+    assert status["redis"]["persistence"]["aof"] is False  # this module's server runs without it
     assert set(status["streams"]) >= {"raw", "articles", "review", "rejected", "deadletter"}
 
 

@@ -69,7 +69,10 @@ def run_status(args: argparse.Namespace) -> int:
 def _print_text(status: dict[str, Any]) -> None:
     r = status["redis"]
     where = r.get("url") or f"embedded, socket {r.get('socket')}"
-    print(f"redis: {where} ({r.get('server', 'redis')} {r.get('version')}, ping {r.get('ping_ms')} ms)")
+    durable = (r.get("persistence") or {}).get("aof")
+    aof = "AOF on" if durable else "no AOF: a restart keeps only the last snapshot"
+    server = f"{r.get('server', 'redis')} {r.get('version')}"
+    print(f"redis: {where} ({server}, ping {r.get('ping_ms')} ms, {aof})")
     print(f"key prefix: {status['key_prefix']}")
     for name, s in status["streams"].items():
         print(f"  {name:<11} {s['length']:>9} entries")

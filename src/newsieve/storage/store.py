@@ -381,9 +381,14 @@ class Storage:
                     "length": int(self.redis.xlen(key)),
                     "groups": [g.to_dict() for g in group_info(self.redis, key)],
                 }
-            info = self.redis.info("memory")
+            memory, persistence = self.redis.info("memory"), self.redis.info("persistence")
+            durable = {  # what a restart keeps: the embedded default appends every write to its AOF
+                "aof": bool(persistence.get("aof_enabled")),
+                "rdb_last_save": persistence.get("rdb_last_save_time"),
+            }
+            server = {**self.where, "ping_ms": round(ping_ms, 3), "used_memory": memory.get("used_memory")}
             return {
-                "redis": {**self.where, "ping_ms": round(ping_ms, 3), "used_memory": info.get("used_memory")},
+                "redis": {**server, "persistence": durable},
                 "key_prefix": self.config.key_prefix,
                 "streams": streams,
                 "review": self.review.counts(),
