@@ -239,6 +239,8 @@ _CHANNEL = re.compile(
 # A marker a portal puts before or after a title: `【图】`, `(组图)`, `[视频]`.
 _MARK = r"[【\[(（](?:组图|图|图文|多图|视频|高清)[】\])）]"
 _TITLE_MARK = re.compile(rf"^\s*{_MARK}\s*|\s*{_MARK}\s*$")
+_SEPARATOR_CHARS = EDGE_SPACE + "_|｜-—–·:"
+_HAN_RE = re.compile(f"[{_HAN}]")
 
 
 def strip_site_suffix(title: str) -> str:
@@ -262,10 +264,6 @@ def strip_site_suffix(title: str) -> str:
             break  # an English title's `— And They're Not Great` is the title's own
         head = shorter
     return _TITLE_MARK.sub("", head) or head
-
-
-_SEPARATOR_CHARS = EDGE_SPACE + "_|｜-—–·:"
-_HAN_RE = re.compile(f"[{_HAN}]")
 
 
 def _cut_suffix(title: str) -> str | None:
@@ -402,7 +400,7 @@ def info_fields(text: str) -> dict[str, str]:
         if value:
             out[key] = value
     if "author" not in out and (m := _INFO_REPORTER.search(text)) is not None:  # `本报记者 刘冬冬 2023-11-20`
-        out["author"] = " ".join(re.split(r"[\s、，,]+", m.group(1)))
+        out["author"] = _names(m.group(1))
     date = find_date(text)
     if date:
         out["published_at"] = date
@@ -427,7 +425,12 @@ def is_info_line(text: str) -> bool:
 def reporter(text: str) -> str | None:
     """`（记者 张三 李四）` → `张三 李四`."""
     m = _REPORTER.search(text)
-    return " ".join(re.split(r"[\s、，,]+", m.group(1))) if m else None
+    return _names(m.group(1)) if m else None
+
+
+def _names(run: str) -> str:
+    """`张三、李四` / `张三，李四` → `张三 李四`."""
+    return " ".join(re.split(r"[\s、，,]+", run))
 
 
 _BYLINE = re.compile(rf"^\s*(?:本报|本台)?(?:文|作者|撰文|记者)\s*[/|丨:：\s]\s*({_NAMES})\s*$")
@@ -442,7 +445,7 @@ def byline(text: str) -> str | None:
     """
     m = _BYLINE.match(text)
     if m is not None:
-        return " ".join(re.split(r"[\s、，,]+", m.group(1)))
+        return _names(m.group(1))
     stripped = text.strip(EDGE_SPACE)
     return reporter(stripped) if stripped[:1] in "（(" and stripped[-1:] in ")）" else None
 
