@@ -83,6 +83,28 @@ def test_selling_contact_glued_to_the_front_leaves_the_paragraph() -> None:
     assert cleaned(doc, spans) == PARA + "\n"
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["淘宝店铺：某某旗舰店 http://xxx.taobao.com", "扫码领取 限时特价 点击购买", "加微信 abc1234 领取优惠券"],
+)
+def test_shop_line(line: str) -> None:
+    _doc, spans = _other(PARA, line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.shop_line", line)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "双十一期间，不少商家推出限时特价、满减等促销活动。",  # a sentence
+        "记者在淘宝上搜索发现，同类产品价格相差较大",  # one shop word
+        "市场监管部门提醒消费者，警惕“秒杀”“包邮”背后的套路，理性消费，不要盲目跟风下单购买",  # long
+    ],
+)
+def test_shop_words_in_a_report_stay(line: str) -> None:
+    _doc, spans = _other(PARA, line)
+    assert spans == []
+
+
 def test_glued_product_query() -> None:
     doc, spans = _other("厦门高纯氧哪家好储存于通风库房，远离火种、热源。")
     assert [s.reason for s in spans] == ["ad.other.glued_query"]

@@ -8,6 +8,7 @@
   (`ls6utgDbOeKZnI6L技术，施工…`): only the token goes;
 - ``ad.other.contact``: a phone, QQ or WeChat number in a block that sells (`厂家`, `批发`,
   `加盟热线`, `欢迎来电`): the number's sentence and the selling sentences right before it go;
+- ``ad.other.shop_line``: a short line of its own with two shop words (a shop link, a coupon call)
 - ``ad.other.price_line``: a short line that sells a product: a price and a shop's words
   (`…仅售99元 全国包邮 点击购买`), no sentence of a report;
 - ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation;
@@ -95,7 +96,7 @@ def switch_share(token: str) -> float:
 
 class OtherAdDetector:
     name = "ad-other"
-    version = "3"
+    version = "4"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -124,6 +125,7 @@ class OtherAdDetector:
             "ad.other.query_line": lambda low: not self._medical(low),
             "ad.other.keyword_lead": lambda low: True,
             "ad.other.price_line": lambda low: True,
+            "ad.other.shop_line": lambda low: True,
         }
 
     def detect(self, doc: Document) -> list[Finding]:
