@@ -294,6 +294,11 @@ def reach(
     return Fragment(start, end, "inside")
 
 
+# A host (or URL) of a public body, which pages cite and no ad links to: `.gov`, `.gov.cn`, `.edu.cn`,
+# `.org`, `.ac.uk`.
+PUBLIC_HOST = re.compile(r"\.(?:gov|edu|org|ac)(?:\.[a-z]{2})?$|\.gov\.|\.edu\.", re.IGNORECASE)
+
+
 # An ad glued to the front (or end) of a paragraph often runs on past what was matched to its own
 # URL: `晋川癫痫病医院专家提醒：癫痫发作别慌张 http://…/tixing.html近期，城区…` (a headline). A URL at
 # most this many characters after the fragment, with no sentence end between, is the ad's.

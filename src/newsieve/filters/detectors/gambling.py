@@ -48,7 +48,6 @@ _SENTENCE = re.compile(r"[。！？!?]")
 _CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.9, "inside": 0.85}
 # An ad line is short: its text without the URL at most this long (the lines seen are 8-16).
 AD_LINE_MAX = 30
-_PUBLIC_HOST = re.compile(r"\.(?:gov|edu|org|ac)(?:\.[a-z]{2})?$")
 
 
 class GamblingDetector:
@@ -158,7 +157,7 @@ class GamblingDetector:
         if not any(w in low for w in self.ad_line_words):
             return None
         url = urls[0][2]
-        return None if _PUBLIC_HOST.search(_ads.url_host(url)) else url
+        return None if _ads.PUBLIC_HOST.search(_ads.url_host(url)) else url
 
     def _brand_list(self, low: str) -> bool:
         """A line of short pieces (no sentence), at least ``LIST_BRANDS`` of them holding a brand.

@@ -48,8 +48,6 @@ PHONE = (r"(?:400[-\s]?\d{3}[-\s]?\d{4}|800[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?
 # Characters before a spliced domain that are searched for a word introducing it (`登录`, `网址：`,
 # `中国政府网www.gov.cn`).
 INTRO_WINDOW = 8
-# Domains of public bodies are cited, not spliced.
-_PUBLIC_DOMAIN = re.compile(r"\.(?:gov|edu|org|ac)(?:\.cn)?$|\.gov\.|\.edu\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # After a contact number, more than a few Chinese characters before the sentence ends: a sentence
 # of the article glued to the ad (group 1 starts it), not the ad's `欢迎来电洽谈`.
@@ -287,7 +285,7 @@ class OtherAdDetector:
             window = text[max(block.start, m.start() - INTRO_WINDOW) : m.start()].lower()
             if any(w in window for w in self.intro) or window.endswith((":", "：", "(", "（", "《")):
                 continue
-            if _PUBLIC_DOMAIN.search(m.group(0)):
+            if _ads.PUBLIC_HOST.search(m.group(0)):  # cited, not spliced
                 continue
             frag = _ads.Fragment(m.start(), m.end(), "inside")
             out.append(self._span(text, frag, "ad.other.url_splice", rule.score,
