@@ -105,6 +105,27 @@ def test_shop_words_in_a_report_stay(line: str) -> None:
     assert spans == []
 
 
+@pytest.mark.parametrize("at_end", [False, True])
+def test_shop_ad_glued_to_a_paragraph_goes_up_to_its_url(at_end: bool) -> None:
+    ad = "原装正品 仅售99元 全国包邮 http://shop.example.com/"
+    doc, spans = _other(PARA + ad if at_end else ad + PARA)
+    assert [s.reason for s in spans] == ["ad.other.shop_line"]
+    assert cleaned(doc, spans) == PARA
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "扫码领取 限时特价 点击购买" + PARA,  # no URL: where the ad ends is not known, nothing goes
+        PARA + "详情可登录 http://www.samr.gov.cn 查询。",  # one URL, no shop words
+        "双十一期间，商家推出包邮、秒杀等活动。详见 http://news.example.com/a.html 的报道。",  # sentences
+    ],
+)
+def test_shop_words_glued_without_an_ad_url_stay(line: str) -> None:
+    _doc, spans = _other(line)
+    assert spans == []
+
+
 def test_glued_product_query() -> None:
     doc, spans = _other("厦门高纯氧哪家好储存于通风库房，远离火种、热源。")
     assert [s.reason for s in spans] == ["ad.other.glued_query"]

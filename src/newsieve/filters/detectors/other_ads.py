@@ -8,7 +8,8 @@
   (`ls6utgDbOeKZnI6L技术，施工…`): only the token goes;
 - ``ad.other.contact``: a phone, QQ or WeChat number in a block that sells (`厂家`, `批发`,
   `加盟热线`, `欢迎来电`): the number's sentence and the selling sentences right before it go;
-- ``ad.other.shop_line``: a short line of its own with two shop words (a shop link, a coupon call)
+- ``ad.other.shop_line``: a short line of its own with two shop words (a shop link, a coupon call),
+  or such an ad glued to the front or end of a paragraph up to its own URL
 - ``ad.other.price_line``: a short line that sells a product: a price and a shop's words
   (`…仅售99元 全国包邮 点击购买`), no sentence of a report;
 - ``ad.other.glued_query``: `X哪家好` glued to the front of a paragraph with no punctuation;
@@ -52,6 +53,8 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # After a contact number, more than a few Chinese characters before the sentence ends: a sentence
 # of the article glued to the ad (group 1 starts it), not the ad's `欢迎来电洽谈`.
 GLUED_PROSE_MIN = 12
+# A shop ad glued to a paragraph, up to its URL: at most this many characters (the ones seen: 12-20).
+SHOP_AD_MAX = 30
 _GLUED_PROSE = re.compile(rf"[\s,，:：、]*((?:[\u4e00-\u9fff][^\n]*?){{{GLUED_PROSE_MIN}}})")
 # The keyword of a content farm's lead line: `导读:<keyword>-<a word of the title>`.
 _LEAD_KEYWORD = re.compile(r"^\s*(?:导读|摘要|文章摘要|内容摘要|提要)\s*[:：]\s*(.+?)\s*-\s*[^-\s]{1,8}\s*$")
@@ -94,14 +97,18 @@ def switch_share(token: str) -> float:
 
 class OtherAdDetector:
     name = "ad-other"
-    version = "4"
+    version = "5"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
         self.variants = merged_variants(lex.variants for lex in rules.lexicons.values())
         # this detector's rules (promotion.toml's page signals carry the label too, not the ids)
         own = [r for r in rules.by_label(LABEL) if r.id.startswith(LABEL + ".")]
-        self.patterns: dict[str, re.Pattern[str]] = {r.id: _ads.expand(r, {"phone": PHONE}) for r in own}
+        shop = _ads.alternation(w.lower() for w in rules.words("ad.other.shop_words"))
+        self.shop_words = re.compile(shop)
+        self.patterns: dict[str, re.Pattern[str]] = {
+            r.id: _ads.expand(r, {"phone": PHONE, "shop": shop}) for r in own
+        }
         # rules by trigger id in the shared trigger pass (``_match.TRIGGERS``); a (local) rule
         # without a trigger runs on every block
         self.by_trigger: dict[int, list[Rule]] = {}
@@ -135,7 +142,7 @@ class OtherAdDetector:
             block = doc.blocks[index]
             if block.kind == "title" or block.end <= block.start:
                 continue
-            out.extend(self._block(doc, view, block, rules))
+            out.extend(self._block(doc, view, index, rules))
         leads = [sp for sp in out if sp.reason == "ad.other.keyword_lead"]
         if leads:
             out.extend(self._echoes(doc, leads))
@@ -207,8 +214,8 @@ class OtherAdDetector:
                 out.setdefault(i, list(self.always))
         return out
 
-    def _block(self, doc: Document, view: NormalizedText, block: Block, rules: list[Rule]) -> list[Span]:
-        text = doc.text
+    def _block(self, doc: Document, view: NormalizedText, index: int, rules: list[Rule]) -> list[Span]:
+        text, block = doc.text, doc.blocks[index]
         n_start, n_end = view.from_original(block.start), view.from_original(block.end)
         by_reason: dict[str, list[Rule]] = {}
         for rule in rules:
@@ -237,6 +244,10 @@ class OtherAdDetector:
                 frag = _ads.Fragment(block.start, o_end, "front")
                 out.append(self._span(text, frag, "ad.other.glued_query", rule.score,
                                       {"rule": rule.id, "query": m.group(0)}))
+        for rule in by_reason.get("ad.other.shop_line", ()):
+            glued = self._glued_shop(doc, view, index, rule)
+            if glued is not None:
+                out.append(glued)
         for rule in by_reason.get("ad.other.url_splice", ()):
             out.extend(self._url_splices(text, block, rule))
         for rule in by_reason.get("ad.other.token_splice", ()):
@@ -256,6 +267,24 @@ class OtherAdDetector:
                 rule = next(r for r in contacts if self.patterns[r.id] is first.re)
                 out.append(self._contact_span(doc, view, block, first, rule))
         return out
+
+    def _glued_shop(self, doc: Document, view: NormalizedText, index: int, rule: Rule) -> Span | None:
+        """A shop ad glued to the front or end of a paragraph, ending in its own URL
+        (`原装正品 仅售99元 全国包邮 http://…近期，城区…`): at most ``SHOP_AD_MAX`` characters with two
+        shop words and no sentence end, then the URL; the paragraph stays."""
+        text, block = doc.text, doc.blocks[index]
+        for u_start, u_end, _ in _ads.block_urls(doc, view).get(index, ()):
+            stops = [m.end() for m in _SENTENCE_END.finditer(text, block.start, u_start)]
+            start = stops[-1] if stops else block.start
+            while start < u_start and text[start] in _ads.GLUE:
+                start += 1
+            head = text[start:u_start].lower()
+            if not 0 < u_start - start <= SHOP_AD_MAX or len(set(self.shop_words.findall(head))) < 2:
+                continue
+            frag = _ads.reach(text, block, start, u_end, [], 0)
+            if frag.where in ("front", "end"):  # a line of its own is the line rule's
+                return self._span(text, frag, "ad.other.shop_line", rule.score, {"rule": rule.id})
+        return None
 
     def _contact_line(self, doc: Document, view: NormalizedText, low: str, contacts: list[Rule]) -> bool:
         """A short line that is only a contact (`咨询热线：400-123-4567`) on a page that sells
