@@ -7,14 +7,23 @@ Blocks are indexed in pre-order, so the subtree of block ``i`` is the range ``[i
 
 from __future__ import annotations
 
+import ctypes
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._text import patterns, squash
+
+try:
+    from . import _lexwalk
+
+    NATIVE_BUILT = True
+except ImportError:  # not built (no C compiler at install): the Python walk
+    NATIVE_BUILT = False
 
 __all__ = [
     "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "nonspace", "prune",
@@ -88,7 +97,8 @@ class Tree:
 
     tags: list[str] = field(default_factory=list)
     parent: list[int] = field(default_factory=list)
-    nodes: list[LexborNode] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    """``LexborNode.mem_id`` of each block (the key of ``prune``'s class names)."""
     end: list[int] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     chars: list[int] = field(default_factory=list)
@@ -111,9 +121,15 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
     Only block elements get an index (inline ones only pass on their block and link), so
     a block's subtree is the index range ``[i, end[i]]``. Elements whose tag is in ``skip``
     are passed over with all they hold."""
+    if native_walk_ok():
+        return _native_walk(body, url, skip)
+    return _python_walk(body, url, skip)
+
+
+def _python_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
     tree = Tree()
-    tags, parent, nodes = tree.tags, tree.parent, tree.nodes
-    tags_append, parent_append, nodes_append = tags.append, parent.append, nodes.append
+    tags, parent, ids = tree.tags, tree.parent, tree.ids
+    tags_append, parent_append, ids_append = tags.append, parent.append, ids.append
     seg_unit: list[Unit | None] = [None]
     seg_append = seg_unit.append
     hrefs: list[str] = []
@@ -121,7 +137,7 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
     block_tags = BLOCK_TAGS
     tags_append(body.tag or "body")
     parent_append(-1)
-    nodes_append(body)
+    ids_append(body.mem_id)
     stack: list[tuple[LexborNode | None, int, int]] = []
     node = body.child
     owner = 0  # index of the block the current node is in
@@ -159,17 +175,12 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
             child_owner = len(tags)
             tags_append(tag)
             parent_append(owner)
-            nodes_append(node)
+            ids_append(node.mem_id)
             seg_append(None)
             seg_unit[owner] = None  # text after this block is a new unit of the parent
         elif tag == "a":
-            href = (node.attrs.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#")):
-                href = ""
-            elif url:
-                href = urljoin(url, href)
             child_link = len(hrefs)
-            hrefs.append(href)
+            hrefs.append(_href(node, url))
         elif tag == "br" or tag == "img":
             seg_unit[owner] = None
         child = node.child
@@ -180,13 +191,7 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
             link = child_link
         else:
             node = node.next
-    n = len(tags)
-    end = list(range(n))
-    for i in range(n - 1, 0, -1):
-        q = parent[i]
-        if end[i] > end[q]:
-            end[q] = end[i]
-    tree.end = end
+    _ends(tree)
     kept: list[Unit] = []
     for unit in units:
         text = unit.text = squash("".join(unit.pieces))
@@ -199,6 +204,161 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
     return tree
 
 
+def _href(node: LexborNode, url: str | None) -> str:
+    """The target of a link, absolute when the page's URL is known ('' for none, a script or an
+    anchor on the same page)."""
+    href = (node.attrs.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#")):
+        return ""
+    return urljoin(url, href) if url else href
+
+
+def _ends(tree: Tree) -> None:
+    parent = tree.parent
+    end = list(range(len(parent)))
+    for i in range(len(parent) - 1, 0, -1):
+        q = parent[i]
+        if end[i] > end[q]:
+            end[q] = end[i]
+    tree.end = end
+
+
+# -- the walk in C ------------------------------------------------------------------------------
+
+KIND_INLINE, KIND_BLOCK, KIND_SKIP, KIND_LINK, KIND_BREAK = range(5)
+"""What ``_lexwalk.walk`` does with an element, by its tag id (see ``_kinds``)."""
+
+MAX_STATIC_TAG_ID = 4096
+"""lexbor numbers the tags it knows from 0 up (about 200); any other tag gets an id that is an
+address. A tag of ours above this is not one lexbor knows: the C walk is not used."""
+
+
+@lru_cache(maxsize=8)
+def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]]:
+    """``kinds[tag id]`` for ``_lexwalk.walk`` (skip first, as ``_python_walk`` tests it first),
+    and the names of the block tags by id."""
+    probe = LexborHTMLParser("<p></p>")
+    by_name: dict[str, int] = {}
+    for name in BLOCK_TAGS | skip | {"a", "br", "img"}:
+        tag_id = probe.create_node(name).tag_id
+        if not isinstance(tag_id, int) or not 0 <= tag_id < MAX_STATIC_TAG_ID:
+            raise ValueError(f"lexbor has no static id for <{name}>")
+        by_name[name] = tag_id
+    kinds = bytearray(max(by_name.values()) + 1)
+    for name, tag_id in by_name.items():
+        if name in skip:
+            kind = KIND_SKIP
+        elif name in BLOCK_TAGS:
+            kind = KIND_BLOCK
+        elif name == "a":
+            kind = KIND_LINK
+        else:
+            kind = KIND_BREAK
+        kinds[tag_id] = kind
+    names = {by_name[name]: name for name in BLOCK_TAGS}
+    if len(set(by_name.values())) != len(by_name):
+        raise ValueError("two tags share a lexbor id")
+    return bytes(kinds), names
+
+
+def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
+    kinds, names = _kinds(skip)
+    hrefs = {}
+    for a in body.css("a[href]"):
+        href = _href(a, url)
+        if href:
+            hrefs[a.mem_id] = href
+    tag_ids, parent, ids, raw_units = _lexwalk.walk(body.mem_id, kinds, hrefs)
+    tree = Tree(parent=parent, ids=ids)
+    tags = [names[t] for t in tag_ids[1:]]
+    tags.insert(0, body.tag or "body")
+    tree.tags = tags
+    _ends(tree)
+    units = tree.units
+    for owner, raw, link_chars, links in raw_units:
+        text = squash(raw)
+        if text:
+            unit = Unit(owner)
+            unit.text = text
+            # == nonspace(text): squash leaves no newline, tab or no-break space, only single spaces
+            unit.chars = chars = len(text) - text.count(" ")
+            unit.link_chars = min(link_chars, chars)
+            if links is not None:
+                unit.links = links
+            units.append(unit)
+    return tree
+
+
+NATIVE_PROBE = (
+    "<body><div class=a>  一<b>二</b>\n<p>三 <a href=/x>四\xa0五</a><a href=/x>六</a><br>七</p>"
+    "<script>八</script><ul><li><a href='javascript:void(0)'>九</a></li><li>十<img>十一</li></ul>"
+    "<!-- 注释 --><nav>十二</nav><x-custom>十三<div>十四</div></x-custom>\u3000十五</div>"
+    "<table><tr><td>十六</td></tr></table>尾</body>"
+)
+"""A page whose walk exercises every branch of ``_lexwalk.walk``: ``native_walk_ok`` compares
+it with ``_python_walk``'s."""
+
+
+def _same_tree(a: Tree, b: Tree) -> bool:
+    def units(tree: Tree) -> list[tuple[int, str, int, int, list[str]]]:
+        return [(u.owner, u.text, u.chars, u.link_chars, u.links) for u in tree.units]
+
+    return (a.tags, a.parent, a.ids, a.end, units(a)) == (b.tags, b.parent, b.ids, b.end, units(b))
+
+
+def _layout_ok() -> bool:
+    """The offsets ``_lexwalk`` reads hold, on real nodes, what selectolax says they hold (read
+    with ctypes inside the node structs, before any pointer read there is followed)."""
+    off = _lexwalk.layout()
+    body = LexborHTMLParser("<body><p>一<b>二</b></p></body>").body
+    p = body.child if body is not None else None
+    if body is None or p is None or p.child is None or p.child.next is None or p.child.next.child is None:
+        return False
+    text, b, b_text = p.child, p.child.next, p.child.next.child
+
+    def word(node: LexborNode, offset: int) -> int:
+        return ctypes.c_size_t.from_address(node.mem_id + offset).value
+
+    def kind(node: LexborNode) -> int:
+        return ctypes.c_int.from_address(node.mem_id + off["type"]).value
+
+    if off["type_size"] != ctypes.sizeof(ctypes.c_int):
+        return False
+    for node, parent_, child in ((p, body, text), (b, p, b_text)):  # neither has a next sibling
+        if kind(node) != 1 or word(node, off["local_name"]) != node.tag_id:
+            return False
+        if word(node, off["parent"]) != parent_.mem_id or word(node, off["first_child"]) != child.mem_id:
+            return False
+        if word(node, off["next"]) != 0:
+            return False
+    if kind(text) != 3 or word(text, off["next"]) != b.mem_id:
+        return False
+    data = "一".encode()
+    if word(text, off["text_length"]) != len(data):
+        return False
+    return ctypes.string_at(word(text, off["text_data"]), len(data)) == data
+
+
+@lru_cache(maxsize=1)
+def native_walk_ok() -> bool:
+    """Whether ``walk`` uses the C walk (``_lexwalk``): it is built (``setup.py``; optional), the
+    lexbor struct layout it reads is this selectolax's, and it walks ``NATIVE_PROBE`` exactly as
+    the Python walk does. ``NEWSIEVE_PURE_PYTHON=1`` turns it off."""
+    if not NATIVE_BUILT or os.environ.get("NEWSIEVE_PURE_PYTHON", "") not in ("", "0"):
+        return False
+    try:
+        skip = skipped_tags()
+        _kinds(skip)
+        if not _layout_ok():
+            return False
+        url = "http://example.com/a/b.html"
+        body = LexborHTMLParser(NATIVE_PROBE).body
+        assert body is not None
+        return _same_tree(_native_walk(body, url, skip), _python_walk(body, url, skip))
+    except Exception:  # any failure means: use the Python walk
+        return False
+
+
 # -- scoring --------------------------------------------------------------------------------
 
 
@@ -208,9 +368,8 @@ CLASS_WEIGHT_CACHE_SIZE = 50_000
 case-insensitive regexes cost more than the rest of the scoring)."""
 
 
-def _class_weight(node: LexborNode) -> float:
-    attrs = node.attributes
-    name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".strip()
+def _class_weight(name: str) -> float:
+    """CLASS_WEIGHT up or down for a block's class and id (``"class id"``, see ``prune``)."""
     if not name:
         return 0.0
     weight = _class_weights.get(name)
@@ -248,8 +407,9 @@ def _totals(tree: Tree) -> None:
     tree.chars, tree.link_chars, tree.links = chars, link_chars, links
 
 
-def choose_main(tree: Tree) -> list[int]:
-    """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
+def choose_main(tree: Tree, names: dict[int, str]) -> list[int]:
+    """Pre-order indexes of the element(s) holding the main content (empty: none found);
+    ``names``: the class and id of elements by ``mem_id`` (``prune``)."""
     n = len(tree.tags)
     score = [0.0] * n
     parent, tags = tree.parent, tree.tags
@@ -280,7 +440,7 @@ def choose_main(tree: Tree) -> list[int]:
     final: dict[int, float] = {}
     for i in sorted(scored, key=score.__getitem__, reverse=True)[:8]:
         density = link_chars[i] / chars[i] if chars[i] else 1.0
-        final[i] = (score[i] + _class_weight(tree.nodes[i])) * (1 - density)
+        final[i] = (score[i] + _class_weight(names.get(tree.ids[i], ""))) * (1 - density)
     top = max(final, key=final.__getitem__)
     best = final[top]
     p = parent[top]
@@ -366,37 +526,42 @@ def _h1_text(node: LexborNode, junk: frozenset[str]) -> str | None:
     return node.text()
 
 
-def prune(body: LexborNode, *, by_class: bool = True) -> list[str]:
+def prune(body: LexborNode, *, by_class: bool = True) -> tuple[list[str], dict[int, str]]:
     """Remove hidden elements and those whose class or id read as boilerplate (one native
-    selection, classified here); return the texts of the h1s, read before anything around
-    them is removed. Junk and boilerplate tags stay for ``walk`` to skip (``skipped_tags``)."""
+    selection, classified here). Return the texts of the h1s, read before anything around
+    them is removed, and the class and id (``"class id"``) of the elements that stay, by
+    ``mem_id`` (for ``choose_main``). Junk and boilerplate tags stay for ``walk`` to skip
+    (``skipped_tags``)."""
     pats = patterns()
     junk, roles = pats.junk_tags, pats.boilerplate_roles
     h1s: list[str] = []
+    names: dict[int, str] = {}
     # Children come after their parents in document order: removing in reverse order never
     # touches a node whose ancestor was already freed, and what an h1 holds is removed before
-    # its text is read.
+    # its text is read. (The names of nodes freed with an ancestor stay in ``names``: no node
+    # is made after this, so no walked node can have their address.)
     for node in reversed(body.css(_PRUNE_SELECTOR)):
         tag = node.tag or ""
+        attrs = node.attributes  # a dict: cheaper than several node.attrs lookups
+        name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         if tag == "h1":
             text = _h1_text(node, junk)
             if text is not None:
                 h1s.append(text)
-            continue
-        attrs = node.attributes  # a dict: cheaper than several node.attrs lookups
-        style = attrs.get("style")
-        role = attrs.get("role")
-        if (
-            "hidden" in attrs
-            or (role and role.lower() in roles)
-            or (style and _hidden_style(style))
-        ):
-            node.decompose()
-            continue
-        if not by_class or tag in _NEVER_UNLIKELY:
-            continue
-        name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if len(name) > 1 and _is_unlikely(name):
-            node.decompose()
+        else:
+            style = attrs.get("style")
+            role = attrs.get("role")
+            if (
+                "hidden" in attrs
+                or (role and role.lower() in roles)
+                or (style and _hidden_style(style))
+            ):
+                node.decompose()
+                continue
+            if by_class and tag not in _NEVER_UNLIKELY and len(name) > 1 and _is_unlikely(name):
+                node.decompose()
+                continue
+        if len(name) > 1:
+            names[node.mem_id] = name.strip()
     h1s.reverse()
-    return h1s
+    return h1s, names

@@ -193,11 +193,12 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
     body = parser.body or parser.root
     if body is None:
         return _assemble(squash(doc_title), [], url=url, meta=meta)
-    h1s = [t for t in (squash(h) for h in prune(body, by_class=by_class)[:5]) if t]
+    found_h1s, names = prune(body, by_class=by_class)
+    h1s = [t for t in (squash(h) for h in found_h1s[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
     tree = walk(body, url, skipped_tags())
     units = tree.units
-    roots = choose_main(tree)
+    roots = choose_main(tree, names)
 
     end = tree.end
     if roots:

@@ -1,0 +1,362 @@
+/* newsieve.filters._lexwalk: the body walk of ``_tree.walk`` over lexbor's own nodes.
+ *
+ * ``_tree.walk`` in Python asks selectolax for every node's text, tag, child and next sibling:
+ * each answer is a new Python object, and that walk was the largest single cost of extraction
+ * (bench/bench_filters.py). This module does the same walk on the node structs that selectolax's
+ * parser built, reached through ``LexborNode.mem_id`` (the struct's address), and hands back
+ * only what the walk produces: the blocks and the units' raw text.
+ *
+ * The structs below mirror lexbor's (lexbor/dom/interfaces/node.h, character_data.h,
+ * lexbor/core/str.h): only the leading fields this walk reads. ``layout()`` gives their offsets,
+ * and ``_tree.native_walk_ok`` checks them against real nodes of a parsed page before this
+ * module is ever used (a selectolax built on another lexbor layout falls back to the Python
+ * walk, which gives the same result).
+ *
+ * Tags are lexbor tag ids (``LexborNode.tag_id``): ``kinds[id]`` says what the walk does with an
+ * element (the table is built in Python from the tag names); an id past the table (custom
+ * elements get ids that are pointers) is an inline element.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct ns_node ns_node;
+struct ns_node {
+    void *events; /* lxb_dom_event_target_t */
+    uintptr_t local_name; /* the tag id */
+    uintptr_t prefix;
+    uintptr_t ns;
+    void *owner_document;
+    ns_node *next;
+    ns_node *prev;
+    ns_node *parent;
+    ns_node *first_child;
+    ns_node *last_child;
+    void *user;
+    int type; /* lxb_dom_node_type_t */
+};
+
+typedef struct {
+    unsigned char *data;
+    size_t length;
+} ns_str; /* lexbor_str_t */
+
+typedef struct {
+    ns_node node;
+    ns_str data;
+} ns_chardata; /* lxb_dom_character_data_t */
+
+#define NODE_ELEMENT 1
+#define NODE_TEXT 3
+
+enum { KIND_INLINE = 0, KIND_BLOCK = 1, KIND_SKIP = 2, KIND_LINK = 3, KIND_BREAK = 4 };
+
+/* -- growable arrays --------------------------------------------------------------------- */
+
+typedef struct {
+    void *data;
+    Py_ssize_t len, cap, size;
+} vec;
+
+static int vec_push(vec *v, const void *item) {
+    if (v->len == v->cap) {
+        Py_ssize_t cap = v->cap ? 2 * v->cap : 64;
+        void *data = PyMem_Realloc(v->data, (size_t)(cap * v->size));
+        if (data == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->data = data;
+        v->cap = cap;
+    }
+    memcpy((char *)v->data + v->len * v->size, item, (size_t)v->size);
+    v->len++;
+    return 0;
+}
+
+#define VEC(type) {NULL, 0, 0, sizeof(type)}
+#define AT(v, type, i) (((type *)(v).data)[i])
+
+/* -- text --------------------------------------------------------------------------------- */
+
+/* True when the UTF-8 text has a character that is not whitespace by ``str.isspace``. */
+static int has_nonspace(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (!(c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f))) return 1;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k;
+        if ((c & 0xe0) == 0xc0 && i + 1 < n) {
+            cp = ((uint32_t)(c & 0x1f) << 6) | (s[i + 1] & 0x3f);
+            k = 2;
+        } else if ((c & 0xf0) == 0xe0 && i + 2 < n) {
+            cp = ((uint32_t)(c & 0x0f) << 12) | ((uint32_t)(s[i + 1] & 0x3f) << 6) | (s[i + 2] & 0x3f);
+            k = 3;
+        } else {
+            return 1; /* four-byte characters are never space; invalid bytes read as U+FFFD */
+        }
+        if (!(cp == 0x85 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028
+              || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000))
+            return 1;
+        i += k;
+    }
+    return 0;
+}
+
+/* ``_tree.nonspace``: characters other than space, newline, tab and no-break space. */
+static Py_ssize_t nonspace(const unsigned char *s, size_t n) {
+    Py_ssize_t chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if ((c & 0xc0) == 0x80) continue; /* a continuation byte */
+        if (c == ' ' || c == '\n' || c == '\t') continue;
+        if (c == 0xc2 && i + 1 < n && s[i + 1] == 0xa0) continue; /* U+00A0 */
+        chars++;
+    }
+    return chars;
+}
+
+/* -- the walk ----------------------------------------------------------------------------- */
+
+typedef struct {
+    ns_node *next;
+    Py_ssize_t owner;
+    int in_link;
+    PyObject *href; /* borrowed from the hrefs dict; NULL: no usable href */
+} frame;
+
+typedef struct {
+    Py_ssize_t owner;
+    Py_ssize_t bytes;
+    Py_ssize_t link_chars;
+    PyObject *links; /* a new list, or NULL */
+    PyObject *last; /* borrowed: the last href appended */
+} unit;
+
+typedef struct {
+    Py_ssize_t unit;
+    const unsigned char *data;
+    size_t length;
+} piece;
+
+static PyObject *walk(PyObject *self, PyObject *args) {
+    unsigned long long root_id;
+    const unsigned char *kinds;
+    Py_ssize_t nkinds;
+    PyObject *hrefs;
+    if (!PyArg_ParseTuple(args, "Ky#O!", &root_id, &kinds, &nkinds, &PyDict_Type, &hrefs)) return NULL;
+    ns_node *root = (ns_node *)(uintptr_t)root_id;
+    if (root == NULL) {
+        PyErr_SetString(PyExc_ValueError, "no root node");
+        return NULL;
+    }
+
+    vec parents = VEC(Py_ssize_t), tags = VEC(uintptr_t), ids = VEC(uintptr_t), seg = VEC(Py_ssize_t);
+    vec units = VEC(unit), pieces = VEC(piece), stack = VEC(frame);
+    PyObject *result = NULL;
+
+    Py_ssize_t minus_one = -1, zero = 0;
+    uintptr_t root_tag = root->local_name, root_ptr = (uintptr_t)root;
+    if (vec_push(&parents, &minus_one) || vec_push(&tags, &root_tag) || vec_push(&ids, &root_ptr)
+        || vec_push(&seg, &minus_one))
+        goto done;
+    (void)zero;
+
+    ns_node *node = root->first_child;
+    Py_ssize_t owner = 0;
+    int in_link = 0;
+    PyObject *href = NULL;
+    for (;;) {
+        if (node == NULL) {
+            if (stack.len == 0) break;
+            frame f = AT(stack, frame, --stack.len);
+            node = f.next;
+            owner = f.owner;
+            in_link = f.in_link;
+            href = f.href;
+            continue;
+        }
+        if (node->type == NODE_TEXT) {
+            ns_str *text = &((ns_chardata *)node)->data;
+            if (text->data != NULL && text->length && has_nonspace(text->data, text->length)) {
+                Py_ssize_t u = AT(seg, Py_ssize_t, owner);
+                if (u < 0) {
+                    unit fresh = {owner, 0, 0, NULL, NULL};
+                    if (vec_push(&units, &fresh)) goto done;
+                    u = AT(seg, Py_ssize_t, owner) = units.len - 1;
+                }
+                piece p = {u, text->data, text->length};
+                if (vec_push(&pieces, &p)) goto done;
+                unit *un = &AT(units, unit, u);
+                un->bytes += (Py_ssize_t)text->length;
+                if (in_link) {
+                    un->link_chars += nonspace(text->data, text->length);
+                    if (href != NULL && PyUnicode_GET_LENGTH(href) > 0) {
+                        int same = 0;
+                        if (un->last != NULL) {
+                            same = PyUnicode_Compare(un->last, href) == 0;
+                            if (!same && PyErr_Occurred()) goto done;
+                        }
+                        if (!same) {
+                            if (un->links == NULL && (un->links = PyList_New(0)) == NULL) goto done;
+                            if (PyList_Append(un->links, href)) goto done;
+                            un->last = href;
+                        }
+                    }
+                }
+            }
+            node = node->next;
+            continue;
+        }
+        if (node->type != NODE_ELEMENT) { /* comments, doctypes: nothing of the article */
+            node = node->next;
+            continue;
+        }
+        uintptr_t tag = node->local_name;
+        int kind = tag < (uintptr_t)nkinds ? kinds[tag] : KIND_INLINE;
+        if (kind == KIND_SKIP) {
+            node = node->next;
+            continue;
+        }
+        Py_ssize_t child_owner = owner;
+        int child_in_link = in_link;
+        PyObject *child_href = href;
+        if (kind == KIND_BLOCK) {
+            child_owner = tags.len;
+            uintptr_t ptr = (uintptr_t)node;
+            if (vec_push(&tags, &tag) || vec_push(&parents, &owner) || vec_push(&ids, &ptr)
+                || vec_push(&seg, &minus_one))
+                goto done;
+            AT(seg, Py_ssize_t, owner) = -1; /* text after this block is a new unit of the parent */
+        } else if (kind == KIND_LINK) {
+            PyObject *key = PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)node);
+            if (key == NULL) goto done;
+            child_href = PyDict_GetItemWithError(hrefs, key);
+            Py_DECREF(key);
+            if (child_href == NULL && PyErr_Occurred()) goto done;
+            if (child_href != NULL && !PyUnicode_Check(child_href)) {
+                PyErr_SetString(PyExc_TypeError, "hrefs values must be str");
+                goto done;
+            }
+            child_in_link = 1;
+        } else if (kind == KIND_BREAK) {
+            AT(seg, Py_ssize_t, owner) = -1;
+        }
+        if (node->first_child != NULL) {
+            frame f = {node->next, owner, in_link, href};
+            if (vec_push(&stack, &f)) goto done;
+            node = node->first_child;
+            owner = child_owner;
+            in_link = child_in_link;
+            href = child_href;
+        } else {
+            node = node->next;
+        }
+    }
+
+    /* the units' raw text: their pieces joined, in order */
+    {
+        Py_ssize_t nunits = units.len;
+        char **bufs = PyMem_Calloc((size_t)(nunits ? nunits : 1), sizeof(char *));
+        Py_ssize_t *fill = PyMem_Calloc((size_t)(nunits ? nunits : 1), sizeof(Py_ssize_t));
+        PyObject *out_units = NULL, *out_tags = NULL, *out_parents = NULL, *out_ids = NULL;
+        if (bufs == NULL || fill == NULL) {
+            PyErr_NoMemory();
+            goto text_done;
+        }
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            bufs[u] = PyMem_Malloc((size_t)AT(units, unit, u).bytes + 1);
+            if (bufs[u] == NULL) {
+                PyErr_NoMemory();
+                goto text_done;
+            }
+        }
+        for (Py_ssize_t k = 0; k < pieces.len; k++) {
+            piece *p = &AT(pieces, piece, k);
+            memcpy(bufs[p->unit] + fill[p->unit], p->data, p->length);
+            fill[p->unit] += (Py_ssize_t)p->length;
+        }
+        out_units = PyList_New(nunits);
+        if (out_units == NULL) goto text_done;
+        for (Py_ssize_t u = 0; u < nunits; u++) {
+            unit *un = &AT(units, unit, u);
+            PyObject *text = PyUnicode_DecodeUTF8(bufs[u], fill[u], "replace");
+            if (text == NULL) goto text_done;
+            PyObject *links = un->links ? un->links : Py_None;
+            PyObject *item = Py_BuildValue("(nNnO)", un->owner, text, un->link_chars, links);
+            if (item == NULL) goto text_done;
+            PyList_SET_ITEM(out_units, u, item);
+        }
+        out_tags = PyList_New(tags.len);
+        out_parents = PyList_New(tags.len);
+        out_ids = PyList_New(tags.len);
+        if (out_tags == NULL || out_parents == NULL || out_ids == NULL) goto text_done;
+        for (Py_ssize_t i = 0; i < tags.len; i++) {
+            PyObject *t = PyLong_FromUnsignedLongLong(AT(tags, uintptr_t, i));
+            PyObject *p = PyLong_FromSsize_t(AT(parents, Py_ssize_t, i));
+            PyObject *d = PyLong_FromUnsignedLongLong(AT(ids, uintptr_t, i));
+            if (t == NULL || p == NULL || d == NULL) {
+                Py_XDECREF(t);
+                Py_XDECREF(p);
+                Py_XDECREF(d);
+                goto text_done;
+            }
+            PyList_SET_ITEM(out_tags, i, t);
+            PyList_SET_ITEM(out_parents, i, p);
+            PyList_SET_ITEM(out_ids, i, d);
+        }
+        result = Py_BuildValue("(OOOO)", out_tags, out_parents, out_ids, out_units);
+    text_done:
+        Py_XDECREF(out_units);
+        Py_XDECREF(out_tags);
+        Py_XDECREF(out_parents);
+        Py_XDECREF(out_ids);
+        if (bufs != NULL) {
+            for (Py_ssize_t u = 0; u < nunits; u++) PyMem_Free(bufs[u]);
+        }
+        PyMem_Free(bufs);
+        PyMem_Free(fill);
+    }
+
+done:
+    for (Py_ssize_t u = 0; u < units.len; u++) Py_XDECREF(AT(units, unit, u).links);
+    PyMem_Free(parents.data);
+    PyMem_Free(tags.data);
+    PyMem_Free(ids.data);
+    PyMem_Free(seg.data);
+    PyMem_Free(units.data);
+    PyMem_Free(pieces.data);
+    PyMem_Free(stack.data);
+    return result;
+}
+
+static PyObject *layout(PyObject *self, PyObject *unused) {
+    return Py_BuildValue(
+        "{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n}",
+        "local_name", (Py_ssize_t)offsetof(ns_node, local_name),
+        "next", (Py_ssize_t)offsetof(ns_node, next),
+        "parent", (Py_ssize_t)offsetof(ns_node, parent),
+        "first_child", (Py_ssize_t)offsetof(ns_node, first_child),
+        "type", (Py_ssize_t)offsetof(ns_node, type),
+        "type_size", (Py_ssize_t)sizeof(int),
+        "text_data", (Py_ssize_t)offsetof(ns_chardata, data),
+        "text_length", (Py_ssize_t)(offsetof(ns_chardata, data) + offsetof(ns_str, length)));
+}
+
+static PyMethodDef methods[] = {
+    {"walk", walk, METH_VARARGS,
+     "walk(root_id, kinds, hrefs) -> (tag ids, parents, node ids, units): see _tree.walk."},
+    {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lexwalk", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__lexwalk(void) { return PyModule_Create(&module); }
