@@ -40,6 +40,21 @@ def test_brand_glued_to_a_paragraph_goes_with_its_headline_and_url(at_end: bool)
     assert cleaned(doc, spans) == PARA
 
 
+def test_keyword_list_glued_after_the_last_sentence_goes_the_paragraph_stays() -> None:
+    listed = "本文关键词：必威betway，太阳城，口袋公园"
+    doc, spans = _gambling(PARA + listed)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.keywords", listed)]
+    assert cleaned(doc, spans) == PARA
+
+
+def test_a_glued_keyword_list_without_a_brand_is_not_gambling() -> None:
+    # the brand is spliced into the paragraph, not in the list: the splice goes, the list is not
+    # this detector's (ad.other's keywords rule takes it)
+    line = "本届论坛吸引了众多企业参与，华体会官网注册的嘉宾发表了演讲。本文关键词：论坛，企业"
+    _doc, spans = _gambling(line)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.splice", "华体会官网注册")]
+
+
 def test_keyword_line_glued_to_a_paragraph_leaves_the_paragraph() -> None:
     listed = "本文关键词：娃娃,菜炒,必威betway中文版 http://www.kw-seo.com/"
     doc, spans = _gambling(listed + PARA)

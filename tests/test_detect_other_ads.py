@@ -34,6 +34,29 @@ def test_keyword_list_glued_to_a_paragraph_without_url_leaves_the_paragraph() ->
     assert spans == []
 
 
+@pytest.mark.parametrize(
+    "ad", ["本文关键词：口袋公园,城区,健身", "本文关键词：口袋公园 城区 健身 http://www.kw-seo.com/"]
+)
+def test_keyword_list_glued_after_the_last_sentence_goes_to_the_blocks_end(ad: str) -> None:
+    doc, spans = _other(PARA + ad)
+    assert [(s.reason, s.text) for s in spans] == [("ad.other.keywords", ad)]
+    assert cleaned(doc, spans) == PARA
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "本文关键词：安全生产，会议。会议要求各部门扛起责任。",  # a sentence follows the list
+        "本文关键词：这是一段很长的没有句号的文字描述了很多事情而且超过十六个字",  # not list items
+        "本文关键词：口袋公园 http://www.kw-seo.com/ 城区还将新建两处公园",  # text after the URL
+        "关键词：口袋公园,城区",  # not after a sentence's end: `据介绍关键词：…` is the sentence's
+    ],
+)
+def test_a_glued_tail_that_is_not_only_a_list_stays(tail: str) -> None:
+    _doc, spans = _other(PARA.rstrip("。") + ("，" if tail.startswith("关键词") else "。") + tail)
+    assert spans == []
+
+
 def test_keyword_line_with_a_gambling_brand_is_left_to_the_gambling_detector() -> None:
     _, spans = _other(PARA, "本文关键词：华体会官网,国科,嘉,和,疫情")
     assert spans == []

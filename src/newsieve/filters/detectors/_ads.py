@@ -329,11 +329,17 @@ _PROSE_END = re.compile(r"[。！？!?]")  # a sentence ends: keyword lists have
 _KEYWORD_ITEMS = re.compile(r"(?:\s*[^\s,，、|/;；。！？!?]{1,16}\s*(?:[,，、|/;；]|\s+|$))*")
 
 
-def keyword_list(text: str, block: Block, lead_end: int) -> Fragment | None:
-    """The keyword line whose lead (`本文关键词：`) ends at ``lead_end``: the whole block when no
-    sentence follows in it; when one is glued on (`…,健身 http://…近期，城区…。`), the list up to the
-    URL that closes it (the list's own end is not otherwise known); else None (left alone: a
-    false removal of the sentence is worse than the missed list)."""
+def keyword_list(text: str, block: Block, lead_start: int, lead_end: int) -> Fragment | None:
+    """The keyword list whose lead (`本文关键词：`) is ``text[lead_start:lead_end]``, or None (left
+    alone: a false removal of the article's sentence is worse than the missed list).
+
+    - The lead starts the block: the whole block when no sentence follows in it; when one is glued
+      on (`…,健身 http://…近期，城区…。`), the list up to the URL that closes it (the list's own end
+      is not otherwise known).
+    - The lead is glued after the paragraph's last sentence (`…。本文关键词：口袋公园,城区`): the list
+      to the block's end, when nothing but list items (and a URL closing them) is there."""
+    if text[block.start : lead_start].strip():
+        return _keyword_tail(text, block, lead_start, lead_end)
     stop = _PROSE_END.search(text, lead_end, block.end)
     if stop is None:
         return Fragment(block.start, block.end, "block")
@@ -341,12 +347,33 @@ def keyword_list(text: str, block: Block, lead_end: int) -> Fragment | None:
     if first_url is None:
         return None
     u_start, end, _ = first_url
-    items = _KEYWORD_ITEMS.match(text, lead_end, u_start)
-    if items is None or items.end() != u_start:  # not a list up to the URL: prose before it
+    if not _items_to(text, lead_end, u_start):  # not a list up to the URL: prose before it
         return None
     while end < block.end and text[end] in GLUE:
         end += 1
     return Fragment(block.start, end, "front")
+
+
+def _keyword_tail(text: str, block: Block, lead_start: int, lead_end: int) -> Fragment | None:
+    if _PROSE_END.search(text, lead_end, block.end) is not None:
+        return None
+    items_end = block.end
+    found = urls_in(text, lead_end, block.end)
+    if found:
+        if len(found) > 1 or any(c not in GLUE for c in text[found[0][1] : block.end]):
+            return None
+        items_end = found[0][0]
+    if not _items_to(text, lead_end, items_end):
+        return None
+    while lead_start < block.end and text[lead_start].isspace():
+        lead_start += 1
+    return Fragment(lead_start, block.end, "end")
+
+
+def _items_to(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is nothing but keyword list items."""
+    items = _KEYWORD_ITEMS.match(text, start, end)
+    return items is not None and items.end() == end
 
 
 def signals(doc: Document, label: str) -> dict[str, Any]:

@@ -52,7 +52,7 @@ AD_LINE_MAX = 30
 
 class GamblingDetector:
     name = "ad-gambling"
-    version = "3"
+    version = "4"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -115,11 +115,14 @@ class GamblingDetector:
                 hits.append((o_start, o_end, rule.id, rule.score))
         whole = _ads.Fragment(block.start, block.end, "block")
         words = sorted({w for _, w, _ in brands})
-        leads = (p.match(view.text, n_start, n_end) for _, p in self.keyword_rules)
+        leads = (p.search(view.text, n_start, n_end) for _, p in self.keyword_rules)
         lead = next((found for found in leads if found is not None), None)
-        if lead is not None and (hits or any(strong for _, _, strong in brands)):
-            # the keyword line; a sentence glued after the list stays
-            listed = _ads.keyword_list(text, block, view.to_original(lead.start(), lead.end())[1])
+        if lead is not None:
+            # the keyword line (or the list glued after the paragraph), when a brand is in the list;
+            # a sentence glued after the list stays
+            l_start, l_end = view.to_original(lead.start(), lead.end())
+            in_list = any(h[0] >= l_start for h in hits) or any(s and o >= l_start for o, _, s in brands)
+            listed = _ads.keyword_list(text, block, l_start, l_end) if in_list else None
             if listed is not None:
                 ev = {"brands": words, "rule": "ad.gambling.keywords"}
                 return [self._span(text, listed, "ad.gambling.keywords", 0.95, ev)]

@@ -97,7 +97,7 @@ def switch_share(token: str) -> float:
 
 class OtherAdDetector:
     name = "ad-other"
-    version = "5"
+    version = "6"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -224,12 +224,15 @@ class OtherAdDetector:
         whole = _ads.Fragment(block.start, block.end, "block")
         for reason, check in self.line_checks.items():
             for rule in by_reason.get(reason, ()):
-                m = self.patterns[rule.id].match(view.text, n_start, n_end)
-                if m is None or not check(low):
+                if reason == "ad.other.keywords":  # also a list glued after the paragraph
+                    m = self.patterns[rule.id].search(view.text, n_start, n_end)
+                else:
+                    m = self.patterns[rule.id].match(view.text, n_start, n_end)
+                if m is None or not check(low if m.start() == n_start else view.text[m.start() : n_end]):
                     continue
                 frag: _ads.Fragment | None = whole
                 if reason == "ad.other.keywords":  # a sentence glued after the list stays
-                    frag = _ads.keyword_list(text, block, view.to_original(m.start(), m.end())[1])
+                    frag = _ads.keyword_list(text, block, *view.to_original(m.start(), m.end()))
                 if frag is not None:
                     return [self._span(text, frag, reason, rule.score, {"rule": rule.id})]
         out: list[Span] = []
