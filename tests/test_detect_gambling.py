@@ -92,6 +92,36 @@ def test_lines_that_are_not_gambling_ads_stay(line: str) -> None:
     assert spans == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "网上赌博平台 注册送38元 http://www.xyz123.com",
+        "老虎机 电子游艺 注册就送彩金 http://slots.example.net",
+        "正规网投平台 首存优惠 日返1% www.wt-888.net",
+    ],
+)
+def test_short_line_without_a_brand_naming_a_game_and_an_offer(line: str) -> None:
+    doc, spans = _gambling(PARA, line, PARA)
+    assert [(s.reason, s.text) for s in spans] == [("ad.gambling.ad_line", line)]
+    assert cleaned(doc, spans) == f"{PARA}\n\n{PARA}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "打击网络赌博 举报有奖 http://www.12377.cn",  # a game, no offer
+        "彩票中心 双色球开奖 优惠活动 http://www.cwl.gov.cn",  # an offer, no game; a public body
+        "澳门赌场 优惠酒店预订 http://www.macau-gaming.gov.mo",  # a public body's site
+        "网上赌博平台 注册送38元",  # no URL of its own
+        "县公安局破获一起网上赌博案，该平台以注册送38元为诱饵。http://gaj.example.com/1",  # a sentence
+        "记者调查发现，一些网络赌博平台以注册送彩金引诱青少年参赌 http://news.example.com/2",  # prose
+    ],
+)
+def test_lines_without_a_brand_that_are_not_ads_stay(line: str) -> None:
+    _doc, spans = _gambling(PARA, line, PARA)
+    assert spans == []
+
+
 def test_brand_list_line() -> None:
     line = "优乐国际ag代理 威尼斯人现金直营 太阳城电玩城手机版 登峰娱乐代理网址 钻石娱乐电子平台网"
     _doc, spans = _gambling("正文第一段。", line)

@@ -12,7 +12,9 @@ a brand (`官网`, `网址`, `注册`, `手机版`...), or as one of several bra
 
 A short line of its own holding a brand of either kind, a gambling word (``ad.gambling.ad_line``:
 `投注`, `开奖`, `真人`...) and a URL that is not a public body's goes whole too
-(`皇冠体育 足球投注 http://www.hg0088.com`).
+(`皇冠体育 足球投注 http://www.hg0088.com`); so does one without a brand that names a game
+(``ad.gambling.games``: `赌博`, `百家乐`...) and an offer (``ad.gambling.offers``: `注册送`,
+`彩金`...): `网上赌博平台 注册送38元 http://…`.
 
 Reasons: ``ad.gambling.splice``, ``ad.gambling.keywords`` (a keyword or brand-list line),
 ``ad.gambling.ad_line``.
@@ -52,7 +54,7 @@ AD_LINE_MAX = 30
 
 class GamblingDetector:
     name = "ad-gambling"
-    version = "4"
+    version = "5"
 
     def __init__(self, rules: Rules, config: FilterConfig) -> None:
         self.config = config
@@ -75,6 +77,8 @@ class GamblingDetector:
         self.strong.update((w, False) for w in ambiguous if w)
         self.scanner = LiteralScanner(self.strong)
         self.ad_line_words = tuple(w.lower() for w in rules.words("ad.gambling.ad_line"))
+        self.games = tuple(w.lower() for w in rules.words("ad.gambling.games"))
+        self.offers = tuple(w.lower() for w in rules.words("ad.gambling.offers"))
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
@@ -91,6 +95,17 @@ class GamblingDetector:
             spans = self._block(doc, view, bi, per_block[bi])
             confirmed += len(spans)
             out.extend(spans)
+        if self.games and self.offers:  # ad lines without a brand
+            for bi in sorted(_ads.block_urls(doc, view)):
+                block = doc.blocks[bi]
+                if bi in per_block or block.kind == "title":
+                    continue
+                url = self._ad_line_url(doc, view, bi, branded=False)
+                if url is not None:
+                    whole = _ads.Fragment(block.start, block.end, "block")
+                    ev = {"url": url, "rule": "ad.gambling.games"}
+                    out.append(self._span(doc.text, whole, "ad.gambling.ad_line", 0.8, ev))
+                    confirmed += 1
         sig = _ads.signals(doc, LABEL)
         sig.update(brand_hits=sum(len(v) for v in per_block.values()), spans=confirmed,
                    title_brand=self._title_brand(doc))
@@ -147,9 +162,12 @@ class GamblingDetector:
                 return [self._span(text, whole, "ad.gambling.ad_line", 0.85, ev)]
         return spans
 
-    def _ad_line_url(self, doc: Document, view: NormalizedText, index: int) -> str | None:
+    def _ad_line_url(
+        self, doc: Document, view: NormalizedText, index: int, branded: bool = True
+    ) -> str | None:
         """The URL of block ``index`` when the block is a gambling ad line (see the module): short,
-        no sentence, a gambling word beside the brand, a URL not of a public body."""
+        no sentence, a gambling word beside the brand (``branded``; else a game and an offer, and no
+        comma), a URL not of a public body."""
         block = doc.blocks[index]
         urls = _ads.block_urls(doc, view).get(index, [])
         if not urls:
@@ -157,7 +175,13 @@ class GamblingDetector:
         low = _ads.strip_urls(doc.text[block.start : block.end]).lower()
         if len(low.strip()) > AD_LINE_MAX or _SENTENCE.search(low):
             return None
-        if not any(w in low for w in self.ad_line_words):
+        if branded and not any(w in low for w in self.ad_line_words):
+            return None
+        if not branded and (
+            "，" in low  # prose: ad lines part their words with spaces
+            or not any(w in low for w in self.games)
+            or not any(w in low for w in self.offers)
+        ):
             return None
         url = urls[0][2]
         return None if _ads.PUBLIC_HOST.search(_ads.url_host(url)) else url
