@@ -190,3 +190,14 @@ def test_c_walk_matches_on_random_tag_soup(native: None) -> None:
             c_tree = tree_mod._native_walk(body, url, skip)
             py_tree = tree_mod._python_walk(body, url, skip)
             assert tree_mod._same_tree(c_tree, py_tree), (seed, html)
+
+
+def test_a_custom_tag_to_skip_uses_the_python_walk() -> None:
+    # lexbor gives a tag it does not know an id of its own per page: the C walk's table cannot
+    # hold it, so walk() takes the Python walk, which skips it by name
+    skip = tree_mod.skipped_tags() | {"x-ad"}
+    assert tree_mod._kinds(skip) is None
+    body = LexborHTMLParser("<body><p>正文</p><x-ad><p>广告</p></x-ad></body>").body
+    assert body is not None
+    tree = tree_mod.walk(body, None, skip)
+    assert [u.text for u in tree.units] == ["正文"]

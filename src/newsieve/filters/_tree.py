@@ -121,7 +121,7 @@ def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) 
     Only block elements get an index (inline ones only pass on their block and link), so
     a block's subtree is the index range ``[i, end[i]]``. Elements whose tag is in ``skip``
     are passed over with all they hold."""
-    if native_walk_ok():
+    if native_walk_ok() and _kinds(skip) is not None:
         return _native_walk(body, url, skip)
     return _python_walk(body, url, skip)
 
@@ -234,15 +234,16 @@ address. A tag of ours above this is not one lexbor knows: the C walk is not use
 
 
 @lru_cache(maxsize=8)
-def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]]:
+def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
     """``kinds[tag id]`` for ``_lexwalk.walk`` (skip first, as ``_python_walk`` tests it first),
-    and the names of the block tags by id."""
+    and the names of the block tags by id; None when a tag is not one lexbor knows (a custom
+    tag in the rules' skipped tags): such a walk is the Python one."""
     probe = LexborHTMLParser("<p></p>")
     by_name: dict[str, int] = {}
     for name in BLOCK_TAGS | skip | {"a", "br", "img"}:
         tag_id = probe.create_node(name).tag_id
         if not isinstance(tag_id, int) or not 0 <= tag_id < MAX_STATIC_TAG_ID:
-            raise ValueError(f"lexbor has no static id for <{name}>")
+            return None
         by_name[name] = tag_id
     kinds = bytearray(max(by_name.values()) + 1)
     for name, tag_id in by_name.items():
@@ -255,14 +256,16 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]]:
         else:
             kind = KIND_BREAK
         kinds[tag_id] = kind
-    names = {by_name[name]: name for name in BLOCK_TAGS}
-    if len(set(by_name.values())) != len(by_name):
-        raise ValueError("two tags share a lexbor id")
-    return bytes(kinds), names
+    if len(set(by_name.values())) != len(by_name):  # two tags with one id: not lexbor's table
+        return None
+    return bytes(kinds), {by_name[name]: name for name in BLOCK_TAGS}
 
 
 def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
-    kinds, names = _kinds(skip)
+    table = _kinds(skip)
+    if table is None:
+        raise ValueError(f"the C walk cannot skip {sorted(skip)}: use _python_walk")
+    kinds, names = table
     hrefs = {}
     for a in body.css("a[href]"):
         href = _href(a, url)
@@ -348,8 +351,7 @@ def native_walk_ok() -> bool:
         return False
     try:
         skip = skipped_tags()
-        _kinds(skip)
-        if not _layout_ok():
+        if _kinds(skip) is None or not _layout_ok():
             return False
         url = "http://example.com/a/b.html"
         body = LexborHTMLParser(NATIVE_PROBE).body
