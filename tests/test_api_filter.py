@@ -84,6 +84,13 @@ def test_invalid_base64_is_a_4xx(base: str) -> None:
     assert_problem(resp, 422, "bad_input")
 
 
+def test_html_nested_too_deep_is_a_4xx_at_once(base: str) -> None:
+    html = "<body>" + "<div>" * 12_000 + "正文" + "</body>"  # the server takes bodies up to 64 KB
+    resp = httpx.post(f"{base}/v1/filter", json={"html": html}, timeout=30)
+    body = assert_problem(resp, 422, "input_too_deep")
+    assert "over the limit" in body["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

