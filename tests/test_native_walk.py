@@ -201,3 +201,25 @@ def test_a_custom_tag_to_skip_uses_the_python_walk() -> None:
     assert body is not None
     tree = tree_mod.walk(body, None, skip)
     assert [u.text for u in tree.units] == ["正文"]
+
+
+_MARKUP = (
+    "<div>", "</div>", "<span>", "</span>", "<p>", "</p>", "<li>", "<br>", "<DIV>", "</Div>", "<x-a1>",
+    "</x-a1>", "<!--", "-->", "<!-- <div> -->", "<script>", "</script>", "</SCRIPT>", "<style>",
+    "</style>", "<textarea>", "</textarea>", "</ſcript>", "<", "</", "< div>", "<1>", "<!DOCTYPE html>",
+    "文字", "a", " ", "<b>", "</b>", "<i", ">", "<table>", "</table>", "<td>",
+)
+
+
+def test_c_nesting_scan_matches_the_python_one(native: None) -> None:
+    from newsieve.filters import extract
+
+    for seed in range(400):
+        rng = random.Random(seed)
+        html = "".join(rng.choice(_MARKUP) for _ in range(rng.randint(0, 400)))
+        for limit in (0, 3, 10, 50):
+            c_depth = extract.nesting_over(html, limit) if html.count("<") > limit else None
+            assert c_depth == extract._nesting_over(html, limit), (seed, limit, html)
+    # the C scan is the one in use, and says the same on a deep page
+    deep = "<div></span>" * 200
+    assert extract.nesting_over(deep, 100) == extract._nesting_over(deep, 100) == 101

@@ -6,6 +6,9 @@
  * parser built, reached through ``LexborNode.mem_id`` (the struct's address), and hands back
  * only what the walk produces: the blocks and the units' raw text.
  *
+ * ``nesting_over`` is ``extract.nesting_over``'s scan of the tags before a page is parsed, the
+ * same scan as its Python version (which runs where this module is not built).
+ *
  * The structs below mirror lexbor's (lexbor/dom/interfaces/node.h, character_data.h,
  * lexbor/core/str.h): only the leading fields this walk reads. ``layout()`` gives their offsets,
  * and ``_tree.native_walk_ok`` checks them against real nodes of a parsed page before this
@@ -350,7 +353,173 @@ static PyObject *layout(PyObject *self, PyObject *unused) {
         "text_length", (Py_ssize_t)(offsetof(ns_chardata, data) + offsetof(ns_str, length)));
 }
 
+/* -- nesting depth before parsing (``extract.nesting_over``) ------------------------------- */
+
+#define TAG_NO_DEPTH 1
+#define TAG_RAW 2
+
+typedef struct {
+    char *name; /* lower case, ASCII */
+    Py_ssize_t length;
+    uint64_t hash;
+    int flags;
+    Py_ssize_t open; /* on the stack now */
+} tag_name;
+
+typedef struct {
+    vec names;       /* tag_name */
+    Py_ssize_t *slots; /* open addressing: index into names + 1, 0 = empty */
+    Py_ssize_t nslots;
+    PyObject *no_depth, *raw;
+} name_table;
+
+static int is_alpha(Py_UCS4 c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+static int is_alnum(Py_UCS4 c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
+static Py_UCS4 lower(Py_UCS4 c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int table_grow(name_table *t) {
+    Py_ssize_t nslots = t->nslots ? 2 * t->nslots : 256;
+    Py_ssize_t *slots = PyMem_Calloc((size_t)nslots, sizeof(Py_ssize_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < t->names.len; k++) {
+        Py_ssize_t at = (Py_ssize_t)(AT(t->names, tag_name, k).hash & (uint64_t)(nslots - 1));
+        while (slots[at]) at = (at + 1) & (nslots - 1);
+        slots[at] = k + 1;
+    }
+    PyMem_Free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+/* The id of the tag name html[start:end] (lower-cased), added on first sight; -1 on error. */
+static Py_ssize_t intern_name(name_table *t, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t length = end - start;
+    uint64_t hash = 1469598103934665603ULL;
+    for (Py_ssize_t k = start; k < end; k++) hash = (hash ^ lower(PyUnicode_READ(kind, data, k))) * 1099511628211ULL;
+    if (2 * (t->names.len + 1) > t->nslots && table_grow(t)) return -1;
+    Py_ssize_t at = (Py_ssize_t)(hash & (uint64_t)(t->nslots - 1));
+    while (t->slots[at]) {
+        tag_name *known = &AT(t->names, tag_name, t->slots[at] - 1);
+        if (known->hash == hash && known->length == length) {
+            Py_ssize_t k = 0;
+            while (k < length && known->name[k] == (char)lower(PyUnicode_READ(kind, data, start + k))) k++;
+            if (k == length) return t->slots[at] - 1;
+        }
+        at = (at + 1) & (t->nslots - 1);
+    }
+    tag_name fresh = {PyMem_Malloc((size_t)length + 1), length, hash, 0, 0};
+    if (fresh.name == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < length; k++) fresh.name[k] = (char)lower(PyUnicode_READ(kind, data, start + k));
+    fresh.name[length] = 0;
+    PyObject *str = PyUnicode_FromStringAndSize(fresh.name, length);
+    int no_depth = str == NULL ? -1 : PySet_Contains(t->no_depth, str);
+    int raw = no_depth < 0 ? -1 : PySet_Contains(t->raw, str);
+    Py_XDECREF(str);
+    if (raw < 0 || vec_push(&t->names, &fresh)) {
+        PyMem_Free(fresh.name);
+        return -1;
+    }
+    AT(t->names, tag_name, t->names.len - 1).flags = (no_depth ? TAG_NO_DEPTH : 0) | (raw ? TAG_RAW : 0);
+    t->slots[at] = t->names.len;
+    return t->names.len - 1;
+}
+
+static PyObject *nesting_over(PyObject *self, PyObject *args) {
+    PyObject *html, *no_depth, *raw;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "UnOO", &html, &limit, &no_depth, &raw)) return NULL;
+    if (!PyAnySet_Check(no_depth) || !PyAnySet_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "no_depth and raw must be sets of tag names");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(html);
+    const void *data = PyUnicode_DATA(html);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(html);
+    name_table table = {VEC(tag_name), NULL, 0, no_depth, raw};
+    vec stack = VEC(Py_ssize_t);
+    PyObject *result = NULL;
+    Py_ssize_t i = 0, depth = -1;
+    while (i < n) {
+        if (PyUnicode_READ(kind, data, i) != '<') {
+            i++;
+            continue;
+        }
+        if (i + 3 < n && PyUnicode_READ(kind, data, i + 1) == '!' && PyUnicode_READ(kind, data, i + 2) == '-'
+            && PyUnicode_READ(kind, data, i + 3) == '-') { /* a comment: on after its --> */
+            Py_ssize_t j = i + 4;
+            while (j + 2 < n && !(PyUnicode_READ(kind, data, j) == '-' && PyUnicode_READ(kind, data, j + 1) == '-'
+                                  && PyUnicode_READ(kind, data, j + 2) == '>'))
+                j++;
+            i = j + 2 < n ? j + 3 : n;
+            continue;
+        }
+        Py_ssize_t start = i + 1;
+        int end_tag = start < n && PyUnicode_READ(kind, data, start) == '/';
+        start += end_tag;
+        if (start >= n || !is_alpha(PyUnicode_READ(kind, data, start))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t stop = start + 1;
+        while (stop < n && is_alnum(PyUnicode_READ(kind, data, stop))) stop++;
+        Py_ssize_t id = intern_name(&table, kind, data, start, stop);
+        if (id < 0) goto done;
+        tag_name *tag = &AT(table.names, tag_name, id);
+        i = stop;
+        if (end_tag) { /* closes the nearest open element of its name and all after it */
+            if (tag->open > 0) {
+                Py_ssize_t top;
+                do {
+                    top = AT(stack, Py_ssize_t, --stack.len);
+                    AT(table.names, tag_name, top).open--;
+                } while (top != id);
+            }
+            continue;
+        }
+        if (tag->flags & TAG_RAW) { /* its text is not markup: on after the first </name */
+            Py_ssize_t j = i, length = tag->length;
+            for (; j + 1 + length < n; j++) {
+                if (PyUnicode_READ(kind, data, j) != '<' || PyUnicode_READ(kind, data, j + 1) != '/') continue;
+                Py_ssize_t k = 0;
+                while (k < length && lower(PyUnicode_READ(kind, data, j + 2 + k)) == (Py_UCS4)tag->name[k]) k++;
+                if (k == length) break;
+            }
+            i = j + 1 + length < n ? j + 2 + length : n;
+            continue;
+        }
+        if (!(tag->flags & TAG_NO_DEPTH)) {
+            if (vec_push(&stack, &id)) goto done;
+            tag->open++;
+            if (stack.len > limit) {
+                depth = stack.len;
+                break;
+            }
+        }
+    }
+    if (depth >= 0) {
+        result = PyLong_FromSsize_t(depth);
+    } else {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    for (Py_ssize_t k = 0; k < table.names.len; k++) PyMem_Free(AT(table.names, tag_name, k).name);
+    PyMem_Free(table.names.data);
+    PyMem_Free(table.slots);
+    PyMem_Free(stack.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"nesting_over", nesting_over, METH_VARARGS,
+     "nesting_over(html, limit, no_depth, raw) -> int | None: see extract.nesting_over."},
     {"walk", walk, METH_VARARGS,
      "walk(root_id, kinds, hrefs) -> (tag ids, parents, node ids, units): see _tree.walk."},
     {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},

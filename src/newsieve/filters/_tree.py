@@ -26,8 +26,8 @@ except ImportError:  # not built (no C compiler at install): the Python walk
     NATIVE_BUILT = False
 
 __all__ = [
-    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "nonspace", "prune",
-    "skipped_tags", "walk",
+    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "native_enabled",
+    "nonspace", "prune", "skipped_tags", "walk",
 ]
 
 MIN_UNIT_CHARS = 15
@@ -343,11 +343,18 @@ def _layout_ok() -> bool:
 
 
 @lru_cache(maxsize=1)
+def native_enabled() -> bool:
+    """Whether the C extension ``_lexwalk`` is built (``setup.py``; optional) and not turned off
+    with ``NEWSIEVE_PURE_PYTHON=1`` (read once)."""
+    return NATIVE_BUILT and os.environ.get("NEWSIEVE_PURE_PYTHON", "") in ("", "0")
+
+
+@lru_cache(maxsize=1)
 def native_walk_ok() -> bool:
-    """Whether ``walk`` uses the C walk (``_lexwalk``): it is built (``setup.py``; optional), the
+    """Whether ``walk`` uses the C walk (``_lexwalk``): it is enabled (``native_enabled``), the
     lexbor struct layout it reads is this selectolax's, and it walks ``NATIVE_PROBE`` exactly as
-    the Python walk does. ``NEWSIEVE_PURE_PYTHON=1`` turns it off."""
-    if not NATIVE_BUILT or os.environ.get("NEWSIEVE_PURE_PYTHON", "") not in ("", "0"):
+    the Python walk does."""
+    if not native_enabled():
         return False
     try:
         skip = skipped_tags()

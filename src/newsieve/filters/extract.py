@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import choose_main, link_lists, prune, skipped_tags, walk
+from ._tree import choose_main, link_lists, native_enabled, prune, skipped_tags, walk
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text", "nesting_over"]
@@ -172,7 +172,10 @@ def _assemble(
 
 
 _TOKEN = re.compile(r"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9]*))")
-_RAW_END = {name: re.compile(f"</{name}", re.IGNORECASE) for name in ("script", "style", "textarea", "xmp")}
+_RAW_END = {
+    name: re.compile(f"</{name}", re.IGNORECASE | re.ASCII) for name in ("script", "style", "textarea", "xmp")
+}
+_RAW_NAMES = frozenset(_RAW_END)
 _NO_DEPTH = frozenset((
     # void elements, and elements the parser closes when the next one opens (`<li><li>` are
     # siblings) or that a page has once: they never deepen the tree on their own
@@ -201,6 +204,14 @@ def nesting_over(html: str, limit: int) -> int | None:
     """
     if html.count("<") <= limit:
         return None
+    if native_enabled():  # the same scan in C
+        from ._lexwalk import nesting_over as scan  # (built: native_enabled says so)
+
+        return scan(html, limit, _NO_DEPTH, _RAW_NAMES)
+    return _nesting_over(html, limit)
+
+
+def _nesting_over(html: str, limit: int) -> int | None:
     stack: list[str] = []
     open_count: dict[str, int] = {}
     no_depth, search, pos = _NO_DEPTH, _TOKEN.search, 0
