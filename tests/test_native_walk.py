@@ -85,6 +85,9 @@ def test_c_walk_cuts_every_shape_as_the_python_walk(native: None, name: str, url
         py_tree.tags, py_tree.parent, py_tree.ids, py_tree.end,
     )
     assert _units(c_tree) == _units(py_tree)
+    tree_mod._totals(py_tree)  # the C walk fills the totals choose_main reads
+    c_totals = (c_tree.chars, c_tree.link_chars, c_tree.links)
+    assert c_totals == (py_tree.chars, py_tree.link_chars, py_tree.links)
 
 
 def test_c_walk_reads_links_and_text_right(native: None) -> None:
@@ -223,3 +226,28 @@ def test_c_nesting_scan_matches_the_python_one(native: None) -> None:
     # the C scan is the one in use, and says the same on a deep page
     deep = "<div></span>" * 200
     assert extract.nesting_over(deep, 100) == extract._nesting_over(deep, 100) == 101
+
+
+_SQUASH_ALPHABET = (
+    "中", "文", "，", "。", "a", "b", " ", "\n", "\r", "\t", "\xa0", "\u3000", "\ue000", "\u200b", "\ufeff",
+    "\u2028", "\x1c", "\x85", "\u2003", "\u202f", "（", "”", "😀", "\x0b", "\x0c",
+)
+
+
+def test_c_squash_matches_the_python_one(native: None) -> None:
+    # The C walk squashes each unit's text itself: random texts of every kind of space, line
+    # break, placeholder (U+E000) and joining character, one per <p>, squash as _text.squash does.
+    from newsieve.filters._text import squash
+
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(_SQUASH_ALPHABET) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    texts = [t.replace("<", "").replace("&", "") for t in texts]
+    html = "<body>" + "".join(f"<p>{t}</p>" for t in texts) + "</body>"
+    body = LexborHTMLParser(html).body
+    assert body is not None
+    tree = tree_mod._native_walk(body, None, tree_mod.skipped_tags())
+    # each <p> is one unit; lexbor turns \r\n and \r into \n and \x00 into U+FFFD: read the text
+    # it holds, then squash it in Python
+    paragraphs = body.css("p")
+    expected = [squash(p.text(deep=True)) for p in paragraphs]
+    assert [u.text for u in tree.units] == [t for t in expected if t]

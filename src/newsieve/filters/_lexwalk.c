@@ -4,7 +4,8 @@
  * each answer is a new Python object, and that walk was the largest single cost of extraction
  * (bench/bench_filters.py). This module does the same walk on the node structs that selectolax's
  * parser built, reached through ``LexborNode.mem_id`` (the struct's address), and hands back
- * only what the walk produces: the blocks and the units' raw text.
+ * only what the walk produces: the blocks with their subtree totals, and the units' text
+ * (squashed here too, as ``_text.squash`` does).
  *
  * ``nesting_over`` is ``extract.nesting_over``'s scan of the tags before a page is parsed, the
  * same scan as its Python version (which runs where this module is not built).
@@ -126,6 +127,103 @@ static Py_ssize_t nonspace(const unsigned char *s, size_t n) {
     return chars;
 }
 
+/* -- squash (``_text.squash``) ----------------------------------------------------------- */
+
+typedef struct {
+    PyObject *line_edge;  /* str: what is stripped from each line */
+    PyObject *edge_space; /* str: what is stripped from the result's ends */
+    PyObject *join;       /* frozenset of one-character str: a line break between two is dropped */
+} squash_sets;
+
+static int in_str(Py_UCS4 c, PyObject *chars) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(chars);
+    int kind = PyUnicode_KIND(chars);
+    const void *data = PyUnicode_DATA(chars);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyUnicode_READ(kind, data, i) == c) return 1;
+    return 0;
+}
+
+static int in_join(Py_UCS4 c, PyObject *join) { /* -1 on error */
+    PyObject *ch = PyUnicode_FromOrdinal((int)c);
+    if (ch == NULL) return -1;
+    int found = PySet_Contains(join, ch);
+    Py_DECREF(ch);
+    return found;
+}
+
+/* ``_text.squash(text)``, and in *spaces how many spaces it holds; NULL on error. */
+static PyObject *squash(PyObject *text, const squash_sets *sets, Py_ssize_t *spaces) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_UCS4 *in = PyUnicode_AsUCS4Copy(text);
+    if (in == NULL) return NULL;
+    Py_UCS4 *a = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_UCS4));
+    PyObject *result = NULL;
+    if (a == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    Py_ssize_t an = 0;
+    int newline = 0;
+    for (Py_ssize_t i = 0; i < n && !newline; i++) newline = in[i] == '\n';
+    if (newline) { /* lines stripped, empty ones dropped, joined: no space between two join chars */
+        Py_ssize_t from = 0;
+        int first = 1;
+        Py_UCS4 last = 0;
+        for (Py_ssize_t i = 0; i <= n; i++) {
+            if (i < n && in[i] != '\n') continue;
+            Py_ssize_t s = from, e = i;
+            from = i + 1;
+            while (s < e && in_str(in[s], sets->line_edge)) s++;
+            while (e > s && in_str(in[e - 1], sets->line_edge)) e--;
+            if (s == e) continue;
+            if (!first) {
+                int j1 = in_join(last, sets->join);
+                int j2 = j1 < 0 ? -1 : in_join(in[s], sets->join);
+                if (j2 < 0) goto out;
+                if (!(j1 && j2)) a[an++] = ' ';
+            }
+            memcpy(a + an, in + s, (size_t)(e - s) * sizeof(Py_UCS4));
+            an += e - s;
+            last = in[e - 1];
+            first = 0;
+        }
+    } else {
+        memcpy(a, in, (size_t)n * sizeof(Py_UCS4));
+        an = n;
+    }
+    /* runs of whitespace -> one space, none at the ends; an ideographic space stays (squash reads
+       it, and U+E000 with it, as its placeholder U+E000 then writes U+3000) */
+    int ideographic = 0;
+    for (Py_ssize_t i = 0; i < an && !ideographic; i++) ideographic = a[i] == 0x3000;
+    Py_ssize_t bn = 0;
+    int gap = 0;
+    for (Py_ssize_t i = 0; i < an; i++) {
+        Py_UCS4 c = a[i];
+        if (ideographic && (c == 0x3000 || c == 0xE000)) {
+            c = 0x3000;
+        } else if (Py_UNICODE_ISSPACE(c)) {
+            gap = bn > 0;
+            continue;
+        }
+        if (gap) {
+            in[bn++] = ' ';
+            gap = 0;
+        }
+        in[bn++] = c;
+    }
+    Py_ssize_t s = 0, e = bn;
+    while (s < e && in_str(in[s], sets->edge_space)) s++;
+    while (e > s && in_str(in[e - 1], sets->edge_space)) e--;
+    *spaces = 0;
+    for (Py_ssize_t i = s; i < e; i++) *spaces += in[i] == ' ';
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, in + s, e - s);
+out:
+    PyMem_Free(in);
+    PyMem_Free(a);
+    return result;
+}
+
 /* -- the walk ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -154,7 +252,14 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     const unsigned char *kinds;
     Py_ssize_t nkinds;
     PyObject *hrefs;
-    if (!PyArg_ParseTuple(args, "Ky#O!", &root_id, &kinds, &nkinds, &PyDict_Type, &hrefs)) return NULL;
+    squash_sets sets;
+    if (!PyArg_ParseTuple(args, "Ky#O!UUO", &root_id, &kinds, &nkinds, &PyDict_Type, &hrefs, &sets.line_edge,
+                          &sets.edge_space, &sets.join))
+        return NULL;
+    if (!PyAnySet_Check(sets.join)) {
+        PyErr_SetString(PyExc_TypeError, "join must be a set of characters");
+        return NULL;
+    }
     ns_node *root = (ns_node *)(uintptr_t)root_id;
     if (root == NULL) {
         PyErr_SetString(PyExc_ValueError, "no root node");
@@ -264,16 +369,20 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         }
     }
 
-    /* the units' raw text: their pieces joined, in order */
+    /* the units: their pieces joined in order, squashed; the empty ones dropped. Then each
+       block's totals over its subtree (``_tree._totals``) and the last block of its subtree. */
     {
-        Py_ssize_t nunits = units.len;
+        Py_ssize_t nunits = units.len, nblocks = tags.len;
         char **bufs = PyMem_Calloc((size_t)(nunits ? nunits : 1), sizeof(char *));
         Py_ssize_t *fill = PyMem_Calloc((size_t)(nunits ? nunits : 1), sizeof(Py_ssize_t));
-        PyObject *out_units = NULL, *out_tags = NULL, *out_parents = NULL, *out_ids = NULL;
-        if (bufs == NULL || fill == NULL) {
+        Py_ssize_t *totals = PyMem_Calloc((size_t)(3 * nblocks + 1), sizeof(Py_ssize_t));
+        Py_ssize_t *ends = PyMem_Calloc((size_t)(nblocks + 1), sizeof(Py_ssize_t));
+        PyObject *out_units = NULL, *lists[7] = {NULL};
+        if (bufs == NULL || fill == NULL || totals == NULL || ends == NULL) {
             PyErr_NoMemory();
             goto text_done;
         }
+        Py_ssize_t *chars = totals, *link_chars = totals + nblocks, *nlinks = totals + 2 * nblocks;
         for (Py_ssize_t u = 0; u < nunits; u++) {
             bufs[u] = PyMem_Malloc((size_t)AT(units, unit, u).bytes + 1);
             if (bufs[u] == NULL) {
@@ -286,46 +395,74 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             memcpy(bufs[p->unit] + fill[p->unit], p->data, p->length);
             fill[p->unit] += (Py_ssize_t)p->length;
         }
-        out_units = PyList_New(nunits);
+        out_units = PyList_New(0);
         if (out_units == NULL) goto text_done;
         for (Py_ssize_t u = 0; u < nunits; u++) {
             unit *un = &AT(units, unit, u);
-            PyObject *text = PyUnicode_DecodeUTF8(bufs[u], fill[u], "replace");
+            PyObject *raw = PyUnicode_DecodeUTF8(bufs[u], fill[u], "replace");
+            if (raw == NULL) goto text_done;
+            Py_ssize_t spaces = 0;
+            PyObject *text = squash(raw, &sets, &spaces);
+            Py_DECREF(raw);
             if (text == NULL) goto text_done;
+            Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+            if (length == 0) {
+                Py_DECREF(text);
+                continue;
+            }
+            Py_ssize_t unit_chars = length - spaces; /* == nonspace(text): only single spaces are left */
+            Py_ssize_t unit_link_chars = un->link_chars < unit_chars ? un->link_chars : unit_chars;
             PyObject *links = un->links ? un->links : Py_None;
-            PyObject *item = Py_BuildValue("(nNnO)", un->owner, text, un->link_chars, links);
-            if (item == NULL) goto text_done;
-            PyList_SET_ITEM(out_units, u, item);
-        }
-        out_tags = PyList_New(tags.len);
-        out_parents = PyList_New(tags.len);
-        out_ids = PyList_New(tags.len);
-        if (out_tags == NULL || out_parents == NULL || out_ids == NULL) goto text_done;
-        for (Py_ssize_t i = 0; i < tags.len; i++) {
-            PyObject *t = PyLong_FromUnsignedLongLong(AT(tags, uintptr_t, i));
-            PyObject *p = PyLong_FromSsize_t(AT(parents, Py_ssize_t, i));
-            PyObject *d = PyLong_FromUnsignedLongLong(AT(ids, uintptr_t, i));
-            if (t == NULL || p == NULL || d == NULL) {
-                Py_XDECREF(t);
-                Py_XDECREF(p);
-                Py_XDECREF(d);
+            PyObject *item = Py_BuildValue("(nNnnO)", un->owner, text, unit_chars, unit_link_chars, links);
+            if (item == NULL || PyList_Append(out_units, item)) {
+                Py_XDECREF(item);
                 goto text_done;
             }
-            PyList_SET_ITEM(out_tags, i, t);
-            PyList_SET_ITEM(out_parents, i, p);
-            PyList_SET_ITEM(out_ids, i, d);
+            Py_DECREF(item);
+            chars[un->owner] += unit_chars;
+            link_chars[un->owner] += unit_link_chars;
+            nlinks[un->owner] += un->links ? PyList_GET_SIZE(un->links) : 0;
         }
-        result = Py_BuildValue("(OOOO)", out_tags, out_parents, out_ids, out_units);
+        for (Py_ssize_t i = 0; i < nblocks; i++) ends[i] = i;
+        for (Py_ssize_t i = nblocks - 1; i > 0; i--) {
+            Py_ssize_t q = AT(parents, Py_ssize_t, i);
+            chars[q] += chars[i];
+            link_chars[q] += link_chars[i];
+            nlinks[q] += nlinks[i];
+            if (ends[i] > ends[q]) ends[q] = ends[i];
+        }
+        for (int k = 0; k < 7; k++) {
+            if ((lists[k] = PyList_New(nblocks)) == NULL) goto text_done;
+        }
+        for (Py_ssize_t i = 0; i < nblocks; i++) {
+            PyObject *values[7] = {
+                PyLong_FromUnsignedLongLong(AT(tags, uintptr_t, i)), PyLong_FromSsize_t(AT(parents, Py_ssize_t, i)),
+                PyLong_FromUnsignedLongLong(AT(ids, uintptr_t, i)),  PyLong_FromSsize_t(ends[i]),
+                PyLong_FromSsize_t(chars[i]),                        PyLong_FromSsize_t(link_chars[i]),
+                PyLong_FromSsize_t(nlinks[i]),
+            };
+            int failed = 0;
+            for (int k = 0; k < 7; k++) {
+                if (values[k] == NULL) failed = 1;
+            }
+            if (failed) {
+                for (int k = 0; k < 7; k++) Py_XDECREF(values[k]);
+                goto text_done;
+            }
+            for (int k = 0; k < 7; k++) PyList_SET_ITEM(lists[k], i, values[k]);
+        }
+        result = Py_BuildValue("(OOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
+                               lists[6]);
     text_done:
         Py_XDECREF(out_units);
-        Py_XDECREF(out_tags);
-        Py_XDECREF(out_parents);
-        Py_XDECREF(out_ids);
+        for (int k = 0; k < 7; k++) Py_XDECREF(lists[k]);
         if (bufs != NULL) {
             for (Py_ssize_t u = 0; u < nunits; u++) PyMem_Free(bufs[u]);
         }
         PyMem_Free(bufs);
         PyMem_Free(fill);
+        PyMem_Free(totals);
+        PyMem_Free(ends);
     }
 
 done:
@@ -521,7 +658,8 @@ static PyMethodDef methods[] = {
     {"nesting_over", nesting_over, METH_VARARGS,
      "nesting_over(html, limit, no_depth, raw) -> int | None: see extract.nesting_over."},
     {"walk", walk, METH_VARARGS,
-     "walk(root_id, kinds, hrefs) -> (tag ids, parents, node ids, units): see _tree.walk."},
+     "walk(root_id, kinds, hrefs, line_edge, edge_space, join) -> (tag ids, parents, node ids, ends, units, "
+     "chars, link chars, links): see _tree._native_walk."},
     {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},
     {NULL, NULL, 0, NULL},
 };

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ._text import patterns, squash
+from ._text import _JOIN_SET, _LINE_EDGE, EDGE_SPACE, patterns, squash
 
 try:
     from . import _lexwalk
@@ -262,6 +262,7 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
 
 
 def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
+    """``_python_walk`` in C: the same blocks and units, and the totals ``choose_main`` reads."""
     table = _kinds(skip)
     if table is None:
         raise ValueError(f"the C walk cannot skip {sorted(skip)}: use _python_walk")
@@ -271,25 +272,19 @@ def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tre
         href = _href(a, url)
         if href:
             hrefs[a.mem_id] = href
-    tag_ids, parent, ids, raw_units = _lexwalk.walk(body.mem_id, kinds, hrefs)
-    tree = Tree(parent=parent, ids=ids)
+    tag_ids, parent, ids, end, raw_units, chars, link_chars, links = _lexwalk.walk(
+        body.mem_id, kinds, hrefs, _LINE_EDGE, EDGE_SPACE, _JOIN_SET
+    )
     tags = [names[t] for t in tag_ids[1:]]
     tags.insert(0, body.tag or "body")
-    tree.tags = tags
-    _ends(tree)
-    units = tree.units
-    for owner, raw, link_chars, links in raw_units:
-        text = squash(raw)
-        if text:
-            unit = Unit(owner)
-            unit.text = text
-            # == nonspace(text): squash leaves no newline, tab or no-break space, only single spaces
-            unit.chars = chars = len(text) - text.count(" ")
-            unit.link_chars = min(link_chars, chars)
-            if links is not None:
-                unit.links = links
-            units.append(unit)
-    return tree
+    units = []
+    for owner, text, unit_chars, unit_link_chars, unit_links in raw_units:
+        unit = Unit(owner)
+        unit.text, unit.chars, unit.link_chars = text, unit_chars, unit_link_chars
+        if unit_links is not None:
+            unit.links = unit_links
+        units.append(unit)
+    return Tree(tags, parent, ids, end, units, chars, link_chars, links)
 
 
 NATIVE_PROBE = (
@@ -303,10 +298,15 @@ it with ``_python_walk``'s."""
 
 
 def _same_tree(a: Tree, b: Tree) -> bool:
-    def units(tree: Tree) -> list[tuple[int, str, int, int, list[str]]]:
-        return [(u.owner, u.text, u.chars, u.link_chars, u.links) for u in tree.units]
+    """The same blocks, units and totals (filled where a walk left them to ``choose_main``)."""
 
-    return (a.tags, a.parent, a.ids, a.end, units(a)) == (b.tags, b.parent, b.ids, b.end, units(b))
+    def shape(tree: Tree) -> tuple[object, ...]:
+        if not tree.chars:
+            _totals(tree)
+        units = [(u.owner, u.text, u.chars, u.link_chars, u.links) for u in tree.units]
+        return tree.tags, tree.parent, tree.ids, tree.end, units, tree.chars, tree.link_chars, tree.links
+
+    return shape(a) == shape(b)
 
 
 def _layout_ok() -> bool:
@@ -441,7 +441,8 @@ def choose_main(tree: Tree, names: dict[int, str]) -> list[int]:
             cand = parent[cand]
             if cand >= 0:
                 score[cand] += points / 3
-    _totals(tree)
+    if not tree.chars:  # (the C walk fills them)
+        _totals(tree)
     chars, link_chars = tree.chars, tree.link_chars
     scored = [i for i in range(n) if score[i] > 0]
     if not scored:
