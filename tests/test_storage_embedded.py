@@ -44,7 +44,16 @@ def test_embedded_server_is_shared_and_stops_cleanly(data_dir: str) -> None:
     pid = int(first.redis.info("server")["process_id"])
     assert pid == server.pid()
     assert first.redis.config_get("port")["port"] == "0"  # no TCP listener
+    # EMBEDDED_PERSISTENCE: AOF fsynced every second, rewritten with an uncompressed RDB preamble
+    persistence = first.redis.config_get("append*") | first.redis.config_get("rdbcompression")
+    assert persistence == {"appendonly": "yes", "appendfsync": "everysec", "appendfilename": "appendonly.aof",
+                           "rdbcompression": "no"}  # fmt: skip
     sid = first.redis.xadd("emb:raw", {"data": "{}"})
+    first.redis.bgrewriteaof()  # the restart below replays the rewritten file
+    deadline = time.monotonic() + 10
+    while first.redis.info("persistence")["aof_rewrite_in_progress"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert first.redis.info("persistence")["aof_last_bgrewrite_status"] == "ok"
     first.close()  # closing a client does not stop the shared server
 
     second = open_storage(config)

@@ -117,8 +117,10 @@ def test_records_of_an_older_build_are_still_read(storage: Storage) -> None:
 
 
 def test_chunk_bounds_cover_a_batch_with_small_first_and_last_calls() -> None:
-    """Two small calls first, one small call last, calls of one size (within one) between."""
+    """One small call first, each next one at most twice the one before (the ramp), calls of one
+    size (within one) after the ramp, one small call last."""
     assert _chunk_bounds(0) == []
+    assert [e - s for s, e in _chunk_bounds(200)] == [10, 20, 40, 40, 40, 40, 10]
     for n in [*range(1, 130), 200, 999, 1000]:
         bounds = _chunk_bounds(n)
         assert bounds[0][0] == 0 and bounds[-1][1] == n
@@ -126,8 +128,14 @@ def test_chunk_bounds_cover_a_batch_with_small_first_and_last_calls() -> None:
         assert all(0 < e - s <= _PUBLISH_CHUNK for s, e in bounds)
         if n > _PUBLISH_CHUNK:
             sizes = [e - s for s, e in bounds]
-            assert sizes[:2] == [_EDGE_CHUNK, _EDGE_CHUNK] and sizes[-1] == _EDGE_CHUNK
-            assert max(sizes[2:-1]) - min(sizes[2:-1]) <= 1
+            assert sizes[0] == _EDGE_CHUNK and sizes[-1] == _EDGE_CHUNK
+            assert all(b <= 2 * a for a, b in itertools.pairwise(sizes[:-1]))
+            ramp = 1  # the doubling calls
+            while ramp < len(sizes) - 2 and sizes[ramp] == 2 * sizes[ramp - 1]:
+                ramp += 1
+            assert max(sizes[ramp:-1]) - min(sizes[ramp:-1]) <= 1
+    assert [e - s for s, e in _chunk_bounds(51)] == [10, 16, 15, 10]
+    assert [e - s for s, e in _chunk_bounds(1000)][:4] == [10, 20, 40, 49]
 
 
 def test_messages_encode_the_verdict_as_its_to_dict() -> None:
@@ -185,22 +193,6 @@ def test_publish_script_unrolls_the_buckets_of_neardup_bands() -> None:
     assert f"sub(packed, {width + 1}, {width + 8})" not in PUBLISH
     sig = neardup.signature(distinct(1, 300))
     assert len(neardup.band_keys([sig])[0]) == width  # the usual case takes the fast path
-
-
-def test_drafts_signed_before_equal_drafts_signed_together(storage: Storage) -> None:
-    """``route_many`` signs every chunk after the first in one ``sign`` call: the drafts are the
-    ones each chunk would get alone."""
-    from newsieve.storage.articles import sign
-
-    items = _items(9)
-    sigs, buckets = sign([v.text for v, *_ in items])
-    assert all(sigs) and all(buckets)
-    alone = drafts(items[4:])
-    signed = drafts(items[4:], signed=(sigs[4:], buckets[4:]))
-    assert [d._replace(payload=b"") for d in signed] == [d._replace(payload=b"") for d in alone]
-    assert [d.signature for d in drafts(items[4:], signed=(sigs[:5], buckets[:5]))] != [
-        d.signature for d in alone
-    ]
 
 
 def test_reposts_found_in_the_previous_windows_index(

@@ -395,13 +395,11 @@ def drafts(
     source: str = "filter",
     review: dict[str, Any] | None = None,
     near_dup: bool = True,
-    signed: tuple[Sequence[bytes], Sequence[bytes]] | None = None,
 ) -> list[ArticleDraft]:
     """The article messages of a batch of ``(verdict, url, site, raw_id)``, their near-duplicate
-    signatures computed together (see ``schemas/article-message.schema.json``); ``signed``: the
-    ``sign`` of their texts, computed before (with ``near_dup``)."""
+    signatures computed together (see ``schemas/article-message.schema.json``)."""
     if near_dup:
-        sigs, buckets = signed if signed is not None else sign([v.text for v, *_ in items])
+        sigs, buckets = sign([v.text for v, *_ in items])
     else:
         sigs = buckets = [b""] * len(items)
     now = _utc_now()  # one time for the batch: drafted within a few milliseconds, published in one call
