@@ -114,6 +114,29 @@ def _answers(url: str) -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _users_data_dir_untouched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Code that falls back to the platform's user data directory (no ``NEWSIEVE_DATA_DIR``, no
+    ``REDIS_URL``) lands in a temp one for the session (``XDG_DATA_HOME``, inherited by every
+    subprocess), never in the user's: an embedded server started there would outlive the run.
+    One that a test did start there is stopped at the end, and fails the session: each test
+    names its own data directory or Redis."""
+    home = tmp_path_factory.mktemp("xdg-data-home")
+    saved = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = saved
+        from newsieve.storage.connection import EmbeddedServer
+
+        if EmbeddedServer.for_data_dir(str(home / "newsieve")).stop():
+            pytest.fail("a test started the embedded Redis under the user's data directory")
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """URL of a Redis server shared by the whole run (never flushed: use ``key_prefix``)."""

@@ -31,7 +31,7 @@ LIMIT = 64 * 1024
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    settings = api_settings(api_max_body_bytes=LIMIT, api_batch_max=3, redis_url="redis://127.0.0.1:1/0")
+    settings = api_settings(api_max_body_bytes=LIMIT, api_batch_max=3)
     with served(create_app(settings)) as url:
         yield url
 

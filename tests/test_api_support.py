@@ -32,10 +32,15 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+NO_REDIS = "redis://127.0.0.1:1/0"
+"""Where an app that is given no Redis looks for one: nothing listens there. Without it the app
+would start the embedded default under the user's own data directory, and leave it running."""
+
+
 def api_settings(redis_url: str | None = None, key_prefix: str | None = None, **overrides: Any) -> Any:
-    values: dict[str, Any] = {"api_tokens": TOKENS}
+    values: dict[str, Any] = {"api_tokens": TOKENS, "redis_url": redis_url or NO_REDIS}
     if redis_url:
-        values.update(redis_url=redis_url, key_prefix=key_prefix)
+        values.update(key_prefix=key_prefix)
     values.update(overrides)
     return load_settings(**values)
 
