@@ -270,12 +270,11 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     vec units = VEC(unit), pieces = VEC(piece), stack = VEC(frame);
     PyObject *result = NULL;
 
-    Py_ssize_t minus_one = -1, zero = 0;
+    Py_ssize_t minus_one = -1;
     uintptr_t root_tag = root->local_name, root_ptr = (uintptr_t)root;
     if (vec_push(&parents, &minus_one) || vec_push(&tags, &root_tag) || vec_push(&ids, &root_ptr)
         || vec_push(&seg, &minus_one))
         goto done;
-    (void)zero;
 
     ns_node *node = root->first_child;
     Py_ssize_t owner = 0;
