@@ -53,6 +53,19 @@ PAGES = {
     "many units": (
         "<body>" + "".join(f"<p>第{i}段<a href='/p{i}'>链接{i}</a></p>" for i in range(500)) + "</body>"
     ),
+    "pruned": (  # what prune removes: the C walk passes over it, and reads the class names
+        "<body class='page wrap'><div class=sidebar>侧栏</div><div id=comments>评论</div><p hidden>隐</p>"
+        "<div role=NAVIGATION>导航</div><div role=main>主体</div><span style='DISPLAY:NONE'>藏</span>"
+        "<span style='visibility : hidden'>也藏</span><span style='color:red;displaу:none'>西里尔字母</span>"
+        "<span style='İsplay:none'>土耳其</span><span style=''>空</span><div class=content id=x>正文"
+        "<br class=sidebar>续<img style='display:none'>再续<a class=sidebar href=/x>链</a></div>"
+        "<article class=sidebar>文章</article><main id=sidebar>主</main><a class=sidebar href=/y>外链</a>"
+        "<h1 class=sidebar hidden>标题<i class=sidebar>副</i><b hidden>隐</b><script>脚</script></h1>"
+        "<div class='  '>空类</div><div class id>无值</div><div class=a class=sidebar>重复</div>"
+        "<div class='侧栏 sidebar'>中文类名</div></body>"
+    ),
+    "hidden body": "<body style='display:none' class=sidebar hidden><div><p>正文一段。</p></div></body>",
+    "nested h1s": "<body><h1 id=a>外<h1 class=sidebar>内<span class=sidebar>删</span></h1>尾</h1></body>",
 }
 
 
@@ -72,22 +85,69 @@ def test_the_c_walk_is_built_and_in_use(native: None) -> None:
     assert tree_mod.native_walk_ok()
 
 
-@pytest.mark.parametrize("url", [None, "http://example.cn/news/1.html"])
-@pytest.mark.parametrize("name", list(PAGES))
-def test_c_walk_cuts_every_shape_as_the_python_walk(native: None, name: str, url: str | None) -> None:
-    body = LexborHTMLParser(PAGES[name]).body
-    assert body is not None
-    tree_mod.prune(body)
-    skip = tree_mod.skipped_tags()
-    c_tree = tree_mod._native_walk(body, url, skip)
-    py_tree = tree_mod._python_walk(body, url, skip)
-    assert (c_tree.tags, c_tree.parent, c_tree.ids, c_tree.end) == (
-        py_tree.tags, py_tree.parent, py_tree.ids, py_tree.end,
+def _assert_same_read(html: str, url: str | None, by_class: bool = True) -> None:
+    (c_h1s, c_tree), (py_h1s, py_tree) = tree_mod._compare_walks(
+        html, url, tree_mod.skipped_tags(), by_class=by_class
     )
+    assert c_h1s == py_h1s
+    assert (c_tree.tags, c_tree.parent, c_tree.end) == (py_tree.tags, py_tree.parent, py_tree.end)
     assert _units(c_tree) == _units(py_tree)
+    assert c_tree.names == py_tree.names
     tree_mod._totals(py_tree)  # the C walk fills the totals choose_main reads
     c_totals = (c_tree.chars, c_tree.link_chars, c_tree.links)
     assert c_totals == (py_tree.chars, py_tree.link_chars, py_tree.links)
+
+
+@pytest.mark.parametrize("by_class", [True, False])
+@pytest.mark.parametrize("url", [None, "http://example.cn/news/1.html"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_c_walk_cuts_every_shape_as_the_python_walk(
+    native: None, name: str, url: str | None, by_class: bool
+) -> None:
+    _assert_same_read(PAGES[name], url, by_class)
+
+
+def test_c_walk_prunes_as_prune_does(native: None) -> None:
+    (h1s, tree), _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags())
+    texts = [u.text for u in tree.units]
+    # gone: a boilerplate class or id, hidden, a boilerplate role, a hidden style (any case), a
+    # pruned <br> or <img> (no line break left); kept: a role that is not boilerplate, a style
+    # that only lower-cases to `i̇splay` (Turkish İ), tags never pruned by class (article, main,
+    # a, h1), the first of two class attributes
+    assert texts == [
+        "主体", "西里尔字母土耳其空", "正文续再续链", "文章", "主", "外链", "标题", "空类", "无值", "重复",
+    ]
+    assert h1s == ["标题"]  # what prune removes inside an h1 goes before its text is read
+    assert tree.names == ["page wrap", None, "content x", "sidebar", "sidebar", "sidebar", "", None, "a"]
+    (_, loose), _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags(), by_class=False)
+    assert "侧栏" in [u.text for u in loose.units]  # by_class=False: only hidden things go
+
+
+def test_a_hidden_body_is_still_read(native: None) -> None:
+    # `<body style="display:none">` that a script shows once the page has loaded: the body is
+    # never pruned (it was freed, and the walk then read freed memory)
+    verdict = Sieve().clean(PAGES["hidden body"], content_type="text/html")
+    assert verdict.paragraphs == ["正文一段。"]
+
+
+def test_each_selected_element_once() -> None:
+    # selectolax gives an element once per selector of a list that it matches; prune removed
+    # such an element once per match (freeing it again)
+    body = LexborHTMLParser("<body><div class=sidebar id=a role=menu>侧</div><p>文</p></body>").body
+    assert body is not None
+    assert len(body.css("[class], [id], [role]")) == 3
+    assert [n.tag for n in tree_mod._selected(body, "[class], [id], [role]")] == ["div"]
+    assert tree_mod.prune(body) == ([], {})
+    assert body.html == "<body><p>文</p></body>"
+
+
+def test_without_lexbors_attribute_functions_the_c_walk_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree_mod._bind_lexbor.cache_clear()
+    monkeypatch.setattr(tree_mod, "LEXBOR_ATTRIBUTE_API", (*tree_mod.LEXBOR_ATTRIBUTE_API[:3], "lxb_no_such"))
+    try:
+        assert tree_mod._bind_lexbor() is False
+    finally:
+        tree_mod._bind_lexbor.cache_clear()
 
 
 def test_c_walk_reads_links_and_text_right(native: None) -> None:
@@ -162,6 +222,13 @@ _SOUP_TEXTS = (
 )
 
 
+_SOUP_CLASSES = ("nav", "sidebar", "content", "article-body", "", " ", "hot rank", "正文", "share x")
+_SOUP_HIDING = (
+    " hidden", ' style="display:none"', ' style="color:red"', ' style="Visibility: Hidden"', ' role="menu"',
+    ' role="main"', ' style="İSPLAY:none"',
+)
+
+
 def _soup(rng: random.Random, depth: int = 0) -> str:
     out = []
     for _ in range(rng.randint(0, 6)):
@@ -173,26 +240,25 @@ def _soup(rng: random.Random, depth: int = 0) -> str:
         if tag == "a" and rng.random() < 0.8:
             href = rng.choice(["/x", "/y", "javascript:1", "#a", "", " http://z.cn/ "])
             attrs = f' href="{href}"'
+        if rng.random() < 0.2:
+            attrs += f' class="{rng.choice(_SOUP_CLASSES)}"'
         if rng.random() < 0.1:
-            attrs += ' class="nav"'
+            attrs += f' id="{rng.choice(_SOUP_CLASSES)}"'
+        if rng.random() < 0.08:
+            attrs += rng.choice(_SOUP_HIDING)
         close = "" if rng.random() < 0.15 else f"</{tag}>"  # some left open
         out.append(f"<{tag}{attrs}>{_soup(rng, depth + 1)}{close}")
     return "".join(out)
 
 
 def test_c_walk_matches_on_random_tag_soup(native: None) -> None:
-    # Seeded random pages of nested, unclosed tags, links, breaks, skipped tags and odd text
-    # (NUL, CR, emoji, every kind of space); 20,000 such pages matched when this was written.
-    skip = tree_mod.skipped_tags()
+    # Seeded random pages of nested, unclosed tags, links, breaks, skipped tags, odd text (NUL,
+    # CR, emoji, every kind of space) and what prune reads (class, id, style, role, hidden);
+    # 20,000 such pages matched when this was written.
     for seed in range(300):
         html = "<body>" + _soup(random.Random(seed)) + "</body>"
-        body = LexborHTMLParser(html).body
-        assert body is not None
-        tree_mod.prune(body)
-        for url in (None, "http://a.cn/b/"):
-            c_tree = tree_mod._native_walk(body, url, skip)
-            py_tree = tree_mod._python_walk(body, url, skip)
-            assert tree_mod._same_tree(c_tree, py_tree), (seed, html)
+        for url, by_class in ((None, True), ("http://a.cn/b/", False)):
+            _assert_same_read(html, url, by_class)
 
 
 def test_a_custom_tag_to_skip_uses_the_python_walk() -> None:
@@ -202,7 +268,7 @@ def test_a_custom_tag_to_skip_uses_the_python_walk() -> None:
     assert tree_mod._kinds(skip) is None
     body = LexborHTMLParser("<body><p>正文</p><x-ad><p>广告</p></x-ad></body>").body
     assert body is not None
-    tree = tree_mod.walk(body, None, skip)
+    _, tree = tree_mod.read_body(body, None, skip)
     assert [u.text for u in tree.units] == ["正文"]
 
 

@@ -19,7 +19,17 @@
  * Tags are lexbor tag ids (``LexborNode.tag_id``): ``kinds[id]`` says what the walk does with an
  * element (the table is built in Python from the tag names); an id past the table (custom
  * elements get ids that are pointers) is an inline element.
+ *
+ * The walk also does ``_tree.prune``'s work, without removing anything: an element that prune
+ * would remove (hidden, a boilerplate role, a hidden style, a class or id that reads as
+ * boilerplate) is passed over with all it holds, and each block's class and id are handed back
+ * for ``choose_main``. Attributes are read with lexbor's own exported functions (``bind``: their
+ * addresses, found by ``_tree`` in selectolax's module), not through struct offsets; what the
+ * class names mean stays in Python (``prune_ctx``). Reading them through selectolax cost a
+ * Python object per element and per attribute (~0.2 ms a page of bench_filters, as much as the
+ * walk itself).
  */
+#include <stdbool.h>
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
@@ -224,13 +234,181 @@ out:
     return result;
 }
 
+
+/* -- attributes, through lexbor's exported functions (``bind``) ------------------------------ */
+
+typedef void *(*attr_first_fn)(void *element);
+typedef void *(*attr_next_fn)(void *attr);
+typedef const unsigned char *(*attr_str_fn)(void *attr, size_t *length);
+
+static attr_first_fn lxb_first_attribute = NULL; /* lxb_dom_element_first_attribute_noi */
+static attr_next_fn lxb_next_attribute = NULL;   /* lxb_dom_element_next_attribute_noi */
+static attr_str_fn lxb_attr_local_name = NULL;   /* lxb_dom_attr_local_name_noi */
+static attr_str_fn lxb_attr_value = NULL;        /* lxb_dom_attr_value_noi */
+
+static PyObject *bind(PyObject *self, PyObject *args) {
+    unsigned long long first, next, name, value;
+    if (!PyArg_ParseTuple(args, "KKKK", &first, &next, &name, &value)) return NULL;
+    if (!first || !next || !name || !value) {
+        PyErr_SetString(PyExc_ValueError, "a lexbor function address is 0");
+        return NULL;
+    }
+    lxb_first_attribute = (attr_first_fn)(uintptr_t)first;
+    lxb_next_attribute = (attr_next_fn)(uintptr_t)next;
+    lxb_attr_local_name = (attr_str_fn)(uintptr_t)name;
+    lxb_attr_value = (attr_str_fn)(uintptr_t)value;
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    const unsigned char *data; /* NULL with length 0: absent, or present without a value */
+    size_t length;
+    int present;
+} attr_value;
+
+typedef struct {
+    attr_value cls, id, style, role, href;
+    int hidden;
+} element_attrs;
+
+static int name_is(const unsigned char *name, size_t n, const char *want) {
+    return n == strlen(want) && memcmp(name, want, n) == 0;
+}
+
+/* The attributes the walk reads, in one pass over the element's list (lexbor keeps the first
+   of two attributes of one name, as selectolax's ``attributes`` shows it). */
+static void read_attrs(ns_node *element, element_attrs *a) {
+    memset(a, 0, sizeof *a);
+    for (void *attr = lxb_first_attribute(element); attr != NULL; attr = lxb_next_attribute(attr)) {
+        size_t n = 0;
+        const unsigned char *name = lxb_attr_local_name(attr, &n);
+        if (name == NULL) continue;
+        attr_value *slot = NULL;
+        if (name_is(name, n, "class")) slot = &a->cls;
+        else if (name_is(name, n, "id")) slot = &a->id;
+        else if (name_is(name, n, "style")) slot = &a->style;
+        else if (name_is(name, n, "role")) slot = &a->role;
+        else if (name_is(name, n, "href")) slot = &a->href;
+        else if (name_is(name, n, "hidden")) a->hidden = 1;
+        if (slot == NULL || slot->present) continue;
+        slot->present = 1;
+        slot->data = lxb_attr_value(attr, &slot->length);
+        if (slot->data == NULL) slot->length = 0;
+    }
+}
+
+static PyObject *decode_value(const attr_value *v) {
+    return PyUnicode_DecodeUTF8(v->data ? (const char *)v->data : "", (Py_ssize_t)v->length, "replace");
+}
+
+/* Could ``_tree._hidden_style`` say yes? Its first test, ``"isplay"`` or ``"isibility"`` in the
+   lower-cased style, on ASCII; a style with any other byte goes to Python (lower-casing there
+   can make ASCII letters of non-ASCII ones). */
+static int style_may_hide(const attr_value *v) {
+    static const char *words[] = {"isplay", "isibility"};
+    for (size_t i = 0; i < v->length; i++) {
+        if (v->data[i] >= 0x80) return 1;
+    }
+    for (int w = 0; w < 2; w++) {
+        size_t m = strlen(words[w]);
+        for (size_t i = 0; i + m <= v->length; i++) {
+            size_t k = 0;
+            while (k < m && (v->data[i + k] | 0x20) == (unsigned char)words[w][k]) k++;
+            if (k == m) return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    int by_class;       /* prune(by_class=...) */
+    PyObject *cache;    /* dict: "class id" -> bool, _tree._unlikely_cache */
+    PyObject *unlikely; /* callable(name) -> bool: _tree._is_unlikely (fills the cache) */
+    PyObject *hides;    /* callable(role, style) -> bool: role or style hides the element */
+    PyObject *href_of;  /* callable(raw href) -> str: _tree._href_value ('' for none) */
+    PyObject *owned;    /* list: keeps the hrefs alive while frames point at them */
+} prune_ctx;
+
+#define FLAG_NEVER_UNLIKELY 0x10 /* kinds[]: a tag _tree._NEVER_UNLIKELY names */
+#define FLAG_H1 0x20             /* kinds[]: h1, never pruned */
+#define KIND_MASK 0x0f
+
+static PyObject *name_of(const element_attrs *a) {
+    Py_ssize_t n = (Py_ssize_t)(a->cls.length + 1 + a->id.length);
+    char *buf = PyMem_Malloc((size_t)n);
+    if (buf == NULL) return PyErr_NoMemory();
+    if (a->cls.length) memcpy(buf, a->cls.data, a->cls.length);
+    buf[a->cls.length] = ' ';
+    if (a->id.length) memcpy(buf + a->cls.length + 1, a->id.data, a->id.length);
+    PyObject *name = PyUnicode_DecodeUTF8(buf, n, "replace");
+    PyMem_Free(buf);
+    return name;
+}
+
+/* ``name.strip()`` */
+static PyObject *strip(PyObject *name) {
+    Py_ssize_t s = 0, e = PyUnicode_GET_LENGTH(name);
+    while (s < e && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(name, s))) s++;
+    while (e > s && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(name, e - 1))) e--;
+    return PyUnicode_Substring(name, s, e);
+}
+
+static int truth_of_call(PyObject *fn, PyObject *a, PyObject *b) {
+    PyObject *r = b == NULL ? PyObject_CallOneArg(fn, a) : PyObject_CallFunctionObjArgs(fn, a, b, NULL);
+    if (r == NULL) return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+/* ``_tree.prune``'s verdict on one element: 1 pass it over, 0 keep it, -1 error. For a kept
+   block, ``*name`` is its stripped "class id" (a new reference) when it has one. */
+static int pruned(ns_node *element, int flags, int root, int block, const element_attrs *a, const prune_ctx *ctx,
+                  PyObject **name) {
+    *name = NULL;
+    int exempt = root || (flags & FLAG_H1); /* the walk's root and h1s are never pruned */
+    if (!exempt) {
+        if (a->hidden) return 1;
+        if (a->role.length || (a->style.length && style_may_hide(&a->style))) {
+            PyObject *role = a->role.length ? decode_value(&a->role) : Py_NewRef(Py_None);
+            if (role == NULL) return -1;
+            PyObject *style = a->style.length ? decode_value(&a->style) : Py_NewRef(Py_None);
+            int hides = style == NULL ? -1 : truth_of_call(ctx->hides, role, style);
+            Py_DECREF(role);
+            Py_XDECREF(style);
+            if (hides) return hides; /* 1, or -1 */
+        }
+    }
+    if (!a->cls.length && !a->id.length) return 0; /* "class id" of one space: nothing to read */
+    int check = !exempt && ctx->by_class && !(flags & FLAG_NEVER_UNLIKELY);
+    if (!check && !block) return 0;
+    PyObject *full = name_of(a);
+    if (full == NULL) return -1;
+    if (check) {
+        PyObject *hit = PyDict_GetItemWithError(ctx->cache, full);
+        int unlikely = hit != NULL ? PyObject_IsTrue(hit)
+                       : PyErr_Occurred() ? -1 : truth_of_call(ctx->unlikely, full, NULL);
+        if (unlikely) {
+            Py_DECREF(full);
+            return unlikely;
+        }
+    }
+    if (block) {
+        *name = strip(full);
+        Py_DECREF(full);
+        return *name == NULL ? -1 : 0;
+    }
+    Py_DECREF(full);
+    return 0;
+}
+
 /* -- the walk ----------------------------------------------------------------------------- */
 
 typedef struct {
     ns_node *next;
     Py_ssize_t owner;
     int in_link;
-    PyObject *href; /* borrowed from the hrefs dict; NULL: no usable href */
+    PyObject *href; /* borrowed from prune_ctx.owned; NULL: no usable href */
 } frame;
 
 typedef struct {
@@ -251,13 +429,25 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     unsigned long long root_id;
     const unsigned char *kinds;
     Py_ssize_t nkinds;
-    PyObject *hrefs;
+    PyTypeObject *unit_type;
+    prune_ctx ctx;
     squash_sets sets;
-    if (!PyArg_ParseTuple(args, "Ky#O!UUO", &root_id, &kinds, &nkinds, &PyDict_Type, &hrefs, &sets.line_edge,
+    if (!PyArg_ParseTuple(args, "Ky#O!pO!OOOUUO", &root_id, &kinds, &nkinds, &PyType_Type, &unit_type, &ctx.by_class,
+                          &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides, &ctx.href_of, &sets.line_edge,
                           &sets.edge_space, &sets.join))
         return NULL;
     if (!PyAnySet_Check(sets.join)) {
         PyErr_SetString(PyExc_TypeError, "join must be a set of characters");
+        return NULL;
+    }
+    /* units are made as instances of ``unit_type`` (``_tree.Unit``, a named tuple of 5) */
+    if (!PyType_IsSubtype(unit_type, &PyTuple_Type) || unit_type->tp_basicsize != PyTuple_Type.tp_basicsize
+        || unit_type->tp_itemsize != PyTuple_Type.tp_itemsize) {
+        PyErr_SetString(PyExc_TypeError, "unit_type must be a tuple subclass without slots");
+        return NULL;
+    }
+    if (lxb_first_attribute == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind() the lexbor attribute functions first");
         return NULL;
     }
     ns_node *root = (ns_node *)(uintptr_t)root_id;
@@ -265,16 +455,27 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "no root node");
         return NULL;
     }
+    if ((ctx.owned = PyList_New(0)) == NULL) return NULL;
 
     vec parents = VEC(Py_ssize_t), tags = VEC(uintptr_t), ids = VEC(uintptr_t), seg = VEC(Py_ssize_t);
     vec units = VEC(unit), pieces = VEC(piece), stack = VEC(frame);
-    PyObject *result = NULL;
+    PyObject *result = NULL, *names = NULL;
 
     Py_ssize_t minus_one = -1;
     uintptr_t root_tag = root->local_name, root_ptr = (uintptr_t)root;
     if (vec_push(&parents, &minus_one) || vec_push(&tags, &root_tag) || vec_push(&ids, &root_ptr)
         || vec_push(&seg, &minus_one))
         goto done;
+    if ((names = PyList_New(0)) == NULL) goto done;
+    {
+        element_attrs a;
+        PyObject *name;
+        read_attrs(root, &a);
+        if (pruned(root, 0, 1, 1, &a, &ctx, &name) < 0) goto done;
+        int failed = PyList_Append(names, name ? name : Py_None);
+        Py_XDECREF(name);
+        if (failed) goto done;
+    }
 
     ns_node *node = root->first_child;
     Py_ssize_t owner = 0;
@@ -327,8 +528,18 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             continue;
         }
         uintptr_t tag = node->local_name;
-        int kind = tag < (uintptr_t)nkinds ? kinds[tag] : KIND_INLINE;
+        int flags = tag < (uintptr_t)nkinds ? kinds[tag] : KIND_INLINE;
+        int kind = flags & KIND_MASK;
         if (kind == KIND_SKIP) {
+            node = node->next;
+            continue;
+        }
+        element_attrs a;
+        PyObject *name = NULL;
+        read_attrs(node, &a);
+        int drop = pruned(node, flags, 0, kind == KIND_BLOCK, &a, &ctx, &name);
+        if (drop < 0) goto done;
+        if (drop) {
             node = node->next;
             continue;
         }
@@ -338,19 +549,28 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         if (kind == KIND_BLOCK) {
             child_owner = tags.len;
             uintptr_t ptr = (uintptr_t)node;
-            if (vec_push(&tags, &tag) || vec_push(&parents, &owner) || vec_push(&ids, &ptr)
+            int failed = PyList_Append(names, name ? name : Py_None);
+            Py_XDECREF(name);
+            if (failed || vec_push(&tags, &tag) || vec_push(&parents, &owner) || vec_push(&ids, &ptr)
                 || vec_push(&seg, &minus_one))
                 goto done;
             AT(seg, Py_ssize_t, owner) = -1; /* text after this block is a new unit of the parent */
         } else if (kind == KIND_LINK) {
-            PyObject *key = PyLong_FromUnsignedLongLong((unsigned long long)(uintptr_t)node);
-            if (key == NULL) goto done;
-            child_href = PyDict_GetItemWithError(hrefs, key);
-            Py_DECREF(key);
-            if (child_href == NULL && PyErr_Occurred()) goto done;
-            if (child_href != NULL && !PyUnicode_Check(child_href)) {
-                PyErr_SetString(PyExc_TypeError, "hrefs values must be str");
-                goto done;
+            child_href = NULL;
+            if (a.href.present) {
+                PyObject *raw = decode_value(&a.href);
+                PyObject *value = raw ? PyObject_CallOneArg(ctx.href_of, raw) : NULL;
+                Py_XDECREF(raw);
+                if (value == NULL) goto done;
+                if (!PyUnicode_Check(value)) {
+                    Py_DECREF(value);
+                    PyErr_SetString(PyExc_TypeError, "href_of must return str");
+                    goto done;
+                }
+                int failed = PyUnicode_GET_LENGTH(value) > 0 && PyList_Append(ctx.owned, value);
+                if (PyUnicode_GET_LENGTH(value) > 0) child_href = value; /* owned keeps it alive */
+                Py_DECREF(value);
+                if (failed) goto done;
             }
             child_in_link = 1;
         } else if (kind == KIND_BREAK) {
@@ -412,9 +632,21 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             Py_ssize_t unit_chars = length - spaces; /* == nonspace(text): only single spaces are left */
             Py_ssize_t unit_link_chars = un->link_chars < unit_chars ? un->link_chars : unit_chars;
             PyObject *links = un->links ? un->links : Py_None;
-            PyObject *item = Py_BuildValue("(nNnnO)", un->owner, text, unit_chars, unit_link_chars, links);
-            if (item == NULL || PyList_Append(out_units, item)) {
+            PyObject *item = unit_type->tp_alloc(unit_type, 5);
+            PyObject *values[5] = {PyLong_FromSsize_t(un->owner), text, PyLong_FromSsize_t(unit_chars),
+                                   PyLong_FromSsize_t(unit_link_chars), Py_NewRef(links)};
+            int failed = item == NULL;
+            for (int k = 0; k < 5; k++) {
+                if (values[k] == NULL) failed = 1;
+            }
+            if (failed) {
+                for (int k = 0; k < 5; k++) Py_XDECREF(values[k]);
                 Py_XDECREF(item);
+                goto text_done;
+            }
+            for (int k = 0; k < 5; k++) PyTuple_SET_ITEM(item, k, values[k]);
+            if (PyList_Append(out_units, item)) {
+                Py_DECREF(item);
                 goto text_done;
             }
             Py_DECREF(item);
@@ -450,8 +682,8 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             }
             for (int k = 0; k < 7; k++) PyList_SET_ITEM(lists[k], i, values[k]);
         }
-        result = Py_BuildValue("(OOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
-                               lists[6]);
+        result = Py_BuildValue("(OOOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
+                               lists[6], names);
     text_done:
         Py_XDECREF(out_units);
         for (int k = 0; k < 7; k++) Py_XDECREF(lists[k]);
@@ -465,6 +697,8 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     }
 
 done:
+    Py_XDECREF(names);
+    Py_DECREF(ctx.owned);
     for (Py_ssize_t u = 0; u < units.len; u++) Py_XDECREF(AT(units, unit, u).links);
     PyMem_Free(parents.data);
     PyMem_Free(tags.data);
@@ -657,8 +891,10 @@ static PyMethodDef methods[] = {
     {"nesting_over", nesting_over, METH_VARARGS,
      "nesting_over(html, limit, no_depth, raw) -> int | None: see extract.nesting_over."},
     {"walk", walk, METH_VARARGS,
-     "walk(root_id, kinds, hrefs, line_edge, edge_space, join) -> (tag ids, parents, node ids, ends, units, "
-     "chars, link chars, links): see _tree._native_walk."},
+     "walk(root_id, kinds, unit_type, by_class, unlikely_cache, unlikely, hides, href_of, line_edge, edge_space, "
+     "join) -> (tag ids, parents, node ids, ends, units, chars, link chars, links, names): see _tree._native_walk."},
+    {"bind", bind, METH_VARARGS,
+     "bind(first_attribute, next_attribute, attr_local_name, attr_value): addresses of lexbor's functions."},
     {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},
     {NULL, NULL, 0, NULL},
 };

@@ -1,9 +1,17 @@
 # Types of the C extension built from _lexwalk.c (see there, _tree._native_walk and
 # extract.nesting_over).
+from collections.abc import Callable
+from typing import Any
+
 def walk(
     root_id: int,
     kinds: bytes,
-    hrefs: dict[int, str],
+    unit_type: type[tuple[Any, ...]],
+    by_class: bool,
+    unlikely_cache: dict[str, bool],
+    unlikely: Callable[[str], bool],
+    hides: Callable[[str | None, str | None], bool],
+    href_of: Callable[[str], str],
     line_edge: str,
     edge_space: str,
     join: frozenset[str],
@@ -13,10 +21,12 @@ def walk(
     list[int],  # parents
     list[int],  # node ids
     list[int],  # ends
-    list[tuple[int, str, int, int, list[str] | None]],  # units: owner, text, chars, link chars, links
+    list[Any],  # units: instances of unit_type (owner, text, chars, link chars, links)
     list[int],  # chars
     list[int],  # link chars
     list[int],  # links
+    list[str | None],  # names: each block's "class id", stripped
 ]: ...
+def bind(first_attribute: int, next_attribute: int, attr_local_name: int, attr_value: int, /) -> None: ...
 def layout() -> dict[str, int]: ...
 def nesting_over(html: str, limit: int, no_depth: frozenset[str], raw: frozenset[str], /) -> int | None: ...

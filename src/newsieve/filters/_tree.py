@@ -1,7 +1,8 @@
 """The body of a page as units (paragraphs), and the choice of its main content.
 
-``prune`` removes what is never the article; ``walk`` cuts the body into units in one pass;
-``choose_main`` scores containers the Readability way, in characters (see ``extract``).
+``read_body`` cuts the body into units in one pass, leaving out what is never the article (the
+C walk passes over it; the Python walk runs after ``prune`` has removed it); ``choose_main``
+scores containers the Readability way, in characters (see ``extract``).
 Blocks are indexed in pre-order, so the subtree of block ``i`` is the range ``[i, end[i]]``.
 """
 
@@ -11,7 +12,8 @@ import ctypes
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -27,7 +29,7 @@ except ImportError:  # not built (no C compiler at install): the Python walk
 
 __all__ = [
     "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "native_enabled",
-    "nonspace", "prune", "skipped_tags", "walk",
+    "nonspace", "prune", "read_body", "skipped_tags",
 ]
 
 MIN_UNIT_CHARS = 15
@@ -77,18 +79,33 @@ PARAGRAPH_TAGS = frozenset((
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;]")
 
-class Unit:
-    """One paragraph of the body: the text of a block between its child blocks and ``<br>`` s."""
+class Unit(NamedTuple):
+    """One paragraph of the body: the text of a block between its child blocks and ``<br>`` s.
 
-    __slots__ = ("chars", "link_chars", "links", "owner", "pieces", "text")
+    A tuple (the C walk makes them as cheaply as a tuple; one per paragraph of every page)."""
 
-    def __init__(self, owner: int) -> None:  # (not a dataclass: built for every paragraph of every page)
-        self.owner = owner  # pre-order index of the block the text is in
+    owner: int
+    """Pre-order index of the block the text is in."""
+    text: str
+    """Squashed (``_text.squash``); never empty."""
+    chars: int
+    """``nonspace(text)``."""
+    link_chars: int
+    """Characters inside ``<a>`` elements (at most ``chars``)."""
+    links: list[str] | None
+    """hrefs of its links (consecutive repeats once), None for none."""
+
+
+class _Pieces:
+    """A unit while ``_python_walk`` collects its text."""
+
+    __slots__ = ("link_chars", "links", "owner", "pieces")
+
+    def __init__(self, owner: int) -> None:
+        self.owner = owner
         self.pieces: list[str] = []
         self.link_chars = 0
         self.links: list[str] = []
-        self.text = ""
-        self.chars = 0
 
 
 @dataclass(slots=True)
@@ -106,6 +123,8 @@ class Tree:
     link_chars: list[int] = field(default_factory=list)
     links: list[int] = field(default_factory=list)
     """Links (distinct consecutive hrefs) of each block's subtree."""
+    names: list[str | None] = field(default_factory=list)
+    """Each block's class and id (``"class id"``, stripped), None for none (``choose_main``)."""
 
 
 def nonspace(text: str) -> int:
@@ -115,25 +134,36 @@ def nonspace(text: str) -> int:
 # -- walking --------------------------------------------------------------------------------
 
 
-def walk(body: LexborNode, url: str | None, skip: frozenset[str] = frozenset()) -> Tree:
-    """One depth-first pass over the body by child/next links (no parent lookups).
+def read_body(
+    body: LexborNode, url: str | None, skip: frozenset[str] | None = None, *, by_class: bool = True
+) -> tuple[list[str], Tree]:
+    """The texts of the h1s and the body cut into blocks and units, without what ``prune``
+    removes (``by_class``: also the elements whose class or id reads as boilerplate).
 
-    Only block elements get an index (inline ones only pass on their block and link), so
-    a block's subtree is the index range ``[i, end[i]]``. Elements whose tag is in ``skip``
-    are passed over with all they hold."""
+    One depth-first pass over the body by child/next links (no parent lookups). Only block
+    elements get an index (inline ones only pass on their block and link), so a block's subtree
+    is the index range ``[i, end[i]]``. Elements whose tag is in ``skip`` (``skipped_tags()`` by
+    default) are passed over with all they hold. The C walk passes over what ``prune`` would
+    remove, and leaves the page as it was but for the h1s; the Python walk runs on the pruned
+    page."""
+    skip = skipped_tags() if skip is None else skip
     if native_walk_ok() and _kinds(skip) is not None:
-        return _native_walk(body, url, skip)
-    return _python_walk(body, url, skip)
+        h1s = _h1_texts(body, by_class)
+        return h1s, _native_walk(body, url, skip, by_class=by_class)
+    h1s, names = prune(body, by_class=by_class)
+    tree = _python_walk(body, url, skip)
+    tree.names = [names.get(i) for i in tree.ids]
+    return h1s, tree
 
 
 def _python_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
     tree = Tree()
     tags, parent, ids = tree.tags, tree.parent, tree.ids
     tags_append, parent_append, ids_append = tags.append, parent.append, ids.append
-    seg_unit: list[Unit | None] = [None]
+    seg_unit: list[_Pieces | None] = [None]
     seg_append = seg_unit.append
     hrefs: list[str] = []
-    units = tree.units
+    pieces: list[_Pieces] = []
     block_tags = BLOCK_TAGS
     tags_append(body.tag or "body")
     parent_append(-1)
@@ -153,8 +183,8 @@ def _python_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tre
             if text and not text.isspace():
                 unit = seg_unit[owner]
                 if unit is None:
-                    unit = seg_unit[owner] = Unit(owner)
-                    units.append(unit)
+                    unit = seg_unit[owner] = _Pieces(owner)
+                    pieces.append(unit)
                 unit.pieces.append(text)
                 if link >= 0:  # nonspace(text), inline: this runs for every link text of every page
                     unit.link_chars += (
@@ -192,22 +222,23 @@ def _python_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tre
         else:
             node = node.next
     _ends(tree)
-    kept: list[Unit] = []
-    for unit in units:
-        text = unit.text = squash("".join(unit.pieces))
+    for unit in pieces:
+        text = squash("".join(unit.pieces))
         if text:
             # == nonspace(text): squash leaves no newline, tab or no-break space, only single spaces
-            unit.chars = len(text) - text.count(" ")
-            unit.link_chars = min(unit.link_chars, unit.chars)
-            kept.append(unit)
-    tree.units = kept
+            chars = len(text) - text.count(" ")
+            tree.units.append(Unit(unit.owner, text, chars, min(unit.link_chars, chars), unit.links or None))
     return tree
 
 
 def _href(node: LexborNode, url: str | None) -> str:
+    return _href_value(node.attrs.get("href") or "", url)
+
+
+def _href_value(href: str, url: str | None) -> str:
     """The target of a link, absolute when the page's URL is known ('' for none, a script or an
     anchor on the same page)."""
-    href = (node.attrs.get("href") or "").strip()
+    href = href.strip()
     if not href or href.startswith(("javascript:", "#")):
         return ""
     return urljoin(url, href) if url else href
@@ -227,6 +258,8 @@ def _ends(tree: Tree) -> None:
 
 KIND_INLINE, KIND_BLOCK, KIND_SKIP, KIND_LINK, KIND_BREAK = range(5)
 """What ``_lexwalk.walk`` does with an element, by its tag id (see ``_kinds``)."""
+FLAG_NEVER_UNLIKELY, FLAG_H1 = 0x10, 0x20
+"""Or-ed into a tag's kind: the tag is in ``_NEVER_UNLIKELY``; the tag is h1 (never pruned)."""
 
 MAX_STATIC_TAG_ID = 4096
 """lexbor numbers the tags it knows from 0 up (about 200); any other tag gets an id that is an
@@ -240,7 +273,7 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
     tag in the rules' skipped tags): such a walk is the Python one."""
     probe = LexborHTMLParser("<p></p>")
     by_name: dict[str, int] = {}
-    for name in BLOCK_TAGS | skip | {"a", "br", "img"}:
+    for name in BLOCK_TAGS | skip | _NEVER_UNLIKELY | {"a", "br", "img", "h1"}:
         tag_id = probe.create_node(name).tag_id
         if not isinstance(tag_id, int) or not 0 <= tag_id < MAX_STATIC_TAG_ID:
             return None
@@ -253,60 +286,111 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
             kind = KIND_BLOCK
         elif name == "a":
             kind = KIND_LINK
-        else:
+        elif name in ("br", "img"):
             kind = KIND_BREAK
+        else:
+            kind = KIND_INLINE
+        if name in _NEVER_UNLIKELY:
+            kind |= FLAG_NEVER_UNLIKELY
+        if name == "h1":
+            kind |= FLAG_H1
         kinds[tag_id] = kind
     if len(set(by_name.values())) != len(by_name):  # two tags with one id: not lexbor's table
         return None
     return bytes(kinds), {by_name[name]: name for name in BLOCK_TAGS}
 
 
-def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
-    """``_python_walk`` in C: the same blocks and units, and the totals ``choose_main`` reads."""
+LEXBOR_ATTRIBUTE_API = (
+    "lxb_dom_element_first_attribute_noi",
+    "lxb_dom_element_next_attribute_noi",
+    "lxb_dom_attr_local_name_noi",
+    "lxb_dom_attr_value_noi",
+)
+"""lexbor's functions the C walk reads attributes with, exported by selectolax's module."""
+
+
+@lru_cache(maxsize=1)
+def _bind_lexbor() -> bool:
+    """Hand the C walk the addresses of ``LEXBOR_ATTRIBUTE_API`` in the selectolax module this
+    process loaded (False when one is missing: the C walk is not used)."""
+    import selectolax.lexbor
+
+    try:
+        lib = ctypes.CDLL(selectolax.lexbor.__file__)  # the loaded module: dlopen adds a reference
+        addresses = [ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in LEXBOR_ATTRIBUTE_API]
+    except (OSError, AttributeError):
+        return False
+    first, following, name, value = addresses
+    if not (first and following and name and value):
+        return False
+    _lexwalk.bind(first, following, name, value)
+    return True
+
+
+def _hides(role: str | None, style: str | None) -> bool:
+    """A boilerplate role (``navigation``...) or a hidden style: ``prune`` removes the element."""
+    return bool(role and role.lower() in patterns().boilerplate_roles) or bool(style and _hidden_style(style))
+
+
+def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str], *, by_class: bool = True) -> Tree:
+    """``prune`` and ``_python_walk`` in C, without removing anything: the same blocks, units and
+    class names, and the totals ``choose_main`` reads."""
     table = _kinds(skip)
     if table is None:
         raise ValueError(f"the C walk cannot skip {sorted(skip)}: use _python_walk")
-    kinds, names = table
-    hrefs = {}
-    for a in body.css("a[href]"):
-        href = _href(a, url)
-        if href:
-            hrefs[a.mem_id] = href
-    tag_ids, parent, ids, end, raw_units, chars, link_chars, links = _lexwalk.walk(
-        body.mem_id, kinds, hrefs, _LINE_EDGE, EDGE_SPACE, _JOIN_SET
+    kinds, block_names = table
+    if not _bind_lexbor():
+        raise ValueError("selectolax does not export the lexbor functions the C walk reads attributes with")
+    href_of = partial(_href_value, url=url)
+    tag_ids, parent, ids, end, units, chars, link_chars, links, names = _lexwalk.walk(
+        body.mem_id, kinds, Unit, by_class, _unlikely_cache, _is_unlikely, _hides, href_of,
+        _LINE_EDGE, EDGE_SPACE, _JOIN_SET,
     )
-    tags = [names[t] for t in tag_ids[1:]]
+    tags = [block_names[t] for t in tag_ids[1:]]
     tags.insert(0, body.tag or "body")
-    units = []
-    for owner, text, unit_chars, unit_link_chars, unit_links in raw_units:
-        unit = Unit(owner)
-        unit.text, unit.chars, unit.link_chars = text, unit_chars, unit_link_chars
-        if unit_links is not None:
-            unit.links = unit_links
-        units.append(unit)
-    return Tree(tags, parent, ids, end, units, chars, link_chars, links)
+    return Tree(tags, parent, ids, end, units, chars, link_chars, links, names)
 
 
 NATIVE_PROBE = (
-    "<body><div class=a>  一<b>二</b>\n<p>三 <a href=/x>四\xa0五</a><a href=/x>六</a><br>七</p>"
+    "<body class=page><div class=a>  一<b>二</b>\n<p>三 <a href=/x>四\xa0五</a><a href=/x>六</a><br>七</p>"
     "<script>八</script><ul><li><a href='javascript:void(0)'>九</a></li><li>十<img>十一</li></ul>"
     "<!-- 注释 --><nav>十二</nav><x-custom>十三<div>十四</div></x-custom>\u3000十五</div>"
-    "<table><tr><td>十六</td></tr></table>尾</body>"
+    "<table><tr><td>十六</td></tr></table><div id=sidebar>侧栏</div><p hidden>隐</p>"
+    "<div role=Navigation>导航</div><span style='DISPLAY: none'>藏</span><h1 class=sidebar>题"
+    "<i class=sidebar>外</i></h1><article class=sidebar id=main>文</article>尾</body>"
 )
-"""A page whose walk exercises every branch of ``_lexwalk.walk``: ``native_walk_ok`` compares
-it with ``_python_walk``'s."""
+"""A page whose walk exercises every branch of ``_lexwalk.walk`` and ``prune``: ``native_walk_ok``
+compares it with ``_python_walk``'s."""
 
 
 def _same_tree(a: Tree, b: Tree) -> bool:
-    """The same blocks, units and totals (filled where a walk left them to ``choose_main``)."""
+    """The same blocks, units, class names and totals (filled where a walk left them to
+    ``choose_main``)."""
 
     def shape(tree: Tree) -> tuple[object, ...]:
         if not tree.chars:
             _totals(tree)
-        units = [(u.owner, u.text, u.chars, u.link_chars, u.links) for u in tree.units]
-        return tree.tags, tree.parent, tree.ids, tree.end, units, tree.chars, tree.link_chars, tree.links
+        return (
+            tree.tags, tree.parent, tree.end, tree.units, tree.chars, tree.link_chars, tree.links, tree.names,
+        )
 
     return shape(a) == shape(b)
+
+
+def _compare_walks(html: str, url: str | None, skip: frozenset[str], *, by_class: bool = True) -> tuple[
+    tuple[list[str], Tree], tuple[list[str], Tree]
+]:
+    """``read_body`` the C way and the Python way, each on its own parse of ``html`` (the Python
+    way removes nodes). Node ids differ between parses: compare with ``_same_tree``."""
+    c_body = LexborHTMLParser(html).body
+    py_body = LexborHTMLParser(html).body
+    if c_body is None or py_body is None:
+        raise ValueError("no body")
+    c_read = _h1_texts(c_body, by_class), _native_walk(c_body, url, skip, by_class=by_class)
+    h1s, names = prune(py_body, by_class=by_class)
+    py_tree = _python_walk(py_body, url, skip)
+    py_tree.names = [names.get(i) for i in py_tree.ids]
+    return c_read, (h1s, py_tree)
 
 
 def _layout_ok() -> bool:
@@ -358,12 +442,15 @@ def native_walk_ok() -> bool:
         return False
     try:
         skip = skipped_tags()
-        if _kinds(skip) is None or not _layout_ok():
+        if _kinds(skip) is None or not _layout_ok() or not _bind_lexbor():
             return False
-        url = "http://example.com/a/b.html"
-        body = LexborHTMLParser(NATIVE_PROBE).body
-        assert body is not None
-        return _same_tree(_native_walk(body, url, skip), _python_walk(body, url, skip))
+        for by_class in (True, False):
+            (c_h1s, c_tree), (py_h1s, py_tree) = _compare_walks(
+                NATIVE_PROBE, "http://example.com/a/b.html", skip, by_class=by_class
+            )
+            if c_h1s != py_h1s or not _same_tree(c_tree, py_tree):
+                return False
+        return True
     except Exception:  # any failure means: use the Python walk
         return False
 
@@ -416,9 +503,8 @@ def _totals(tree: Tree) -> None:
     tree.chars, tree.link_chars, tree.links = chars, link_chars, links
 
 
-def choose_main(tree: Tree, names: dict[int, str]) -> list[int]:
-    """Pre-order indexes of the element(s) holding the main content (empty: none found);
-    ``names``: the class and id of elements by ``mem_id`` (``prune``)."""
+def choose_main(tree: Tree) -> list[int]:
+    """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
     n = len(tree.tags)
     score = [0.0] * n
     parent, tags = tree.parent, tree.tags
@@ -450,7 +536,7 @@ def choose_main(tree: Tree, names: dict[int, str]) -> list[int]:
     final: dict[int, float] = {}
     for i in sorted(scored, key=score.__getitem__, reverse=True)[:8]:
         density = link_chars[i] / chars[i] if chars[i] else 1.0
-        final[i] = (score[i] + _class_weight(names.get(tree.ids[i], ""))) * (1 - density)
+        final[i] = (score[i] + _class_weight(tree.names[i] or "")) * (1 - density)
     top = max(final, key=final.__getitem__)
     best = final[top]
     p = parent[top]
@@ -536,21 +622,43 @@ def _h1_text(node: LexborNode, junk: frozenset[str]) -> str | None:
     return node.text()
 
 
+def _pruned(tag: str, attrs: dict[str, str | None], name: str, by_class: bool) -> bool:
+    """Does ``prune`` remove this element (not an h1, not the root)? ``name``: "class id"."""
+    if "hidden" in attrs or _hides(attrs.get("role"), attrs.get("style")):
+        return True
+    return by_class and tag not in _NEVER_UNLIKELY and len(name) > 1 and _is_unlikely(name)
+
+
+def _selected(node: LexborNode, selector: str) -> list[LexborNode]:
+    """The elements ``selector`` (a list) matches under ``node`` and ``node`` itself, each once, in
+    reverse document order. selectolax 1.0 gives an element once per selector of the list it
+    matches (`<div class=a id=b>` twice for `[class], [id]`): removing it twice would free it twice."""
+    seen: set[int] = set()
+    out: list[LexborNode] = []
+    for found in reversed(node.css(selector)):
+        key = found.mem_id
+        if key not in seen:
+            seen.add(key)
+            out.append(found)
+    return out
+
+
 def prune(body: LexborNode, *, by_class: bool = True) -> tuple[list[str], dict[int, str]]:
     """Remove hidden elements and those whose class or id read as boilerplate (one native
     selection, classified here). Return the texts of the h1s, read before anything around
     them is removed, and the class and id (``"class id"``) of the elements that stay, by
     ``mem_id`` (for ``choose_main``). Junk and boilerplate tags stay for ``walk`` to skip
-    (``skipped_tags``)."""
-    pats = patterns()
-    junk, roles = pats.junk_tags, pats.boilerplate_roles
+    (``skipped_tags``). The body itself stays whatever it says (`<body style="display:none">`
+    that a script shows once the page has loaded)."""
+    junk = patterns().junk_tags
     h1s: list[str] = []
     names: dict[int, str] = {}
+    root = body.mem_id
     # Children come after their parents in document order: removing in reverse order never
     # touches a node whose ancestor was already freed, and what an h1 holds is removed before
     # its text is read. (The names of nodes freed with an ancestor stay in ``names``: no node
     # is made after this, so no walked node can have their address.)
-    for node in reversed(body.css(_PRUNE_SELECTOR)):
+    for node in _selected(body, _PRUNE_SELECTOR):
         tag = node.tag or ""
         attrs = node.attributes  # a dict: cheaper than several node.attrs lookups
         name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
@@ -558,20 +666,29 @@ def prune(body: LexborNode, *, by_class: bool = True) -> tuple[list[str], dict[i
             text = _h1_text(node, junk)
             if text is not None:
                 h1s.append(text)
-        else:
-            style = attrs.get("style")
-            role = attrs.get("role")
-            if (
-                "hidden" in attrs
-                or (role and role.lower() in roles)
-                or (style and _hidden_style(style))
-            ):
-                node.decompose()
-                continue
-            if by_class and tag not in _NEVER_UNLIKELY and len(name) > 1 and _is_unlikely(name):
-                node.decompose()
-                continue
+        elif node.mem_id != root and _pruned(tag, attrs, name, by_class):
+            node.decompose()
+            continue
         if len(name) > 1:
             names[node.mem_id] = name.strip()
     h1s.reverse()
     return h1s, names
+
+
+def _h1_texts(body: LexborNode, by_class: bool) -> list[str]:
+    """``prune``'s h1 texts, for the C walk (which prunes as it goes): what prune would remove
+    inside an h1 is removed before its text is read; nothing else is."""
+    junk = patterns().junk_tags
+    h1s: list[str] = []
+    for h1 in reversed(body.css("h1")):  # (an h1 inside an h1 is read first, as prune does)
+        for node in _selected(h1, _PRUNE_SELECTOR):
+            tag = node.tag or ""
+            if tag != "h1":
+                attrs = node.attributes
+                if _pruned(tag, attrs, f"{attrs.get('class') or ''} {attrs.get('id') or ''}", by_class):
+                    node.decompose()
+        text = _h1_text(h1, junk)
+        if text is not None:
+            h1s.append(text)
+    h1s.reverse()
+    return h1s

@@ -2,14 +2,14 @@
 
 HTML, in one pass over the lexbor tree (selectolax):
 
-1. Read the head (``<title>``, ``og:title``, author and date meta tags) and the h1s, then
-   remove, in one native selection, hidden elements and elements whose class or id say
-   comments, menus, breadcrumbs or hot lists (``data/extract/patterns.toml``).
+1. Read the head (``<title>``, ``og:title``, author and date meta tags) and the h1s.
 2. Walk the body once, in document order, cutting the text into *units* (paragraphs): a
    unit is the text of one block element (``p``, ``div``, ``td``, ``li``...) between its
    child blocks and ``<br>`` s, with the characters and hrefs of its links. The walk passes
    over what is never the article, whole: ``script``/``style``... and
-   ``nav``/``aside``/``footer``/``header``.
+   ``nav``/``aside``/``footer``/``header``, hidden elements and elements whose class or id
+   say comments, menus, breadcrumbs or hot lists (``data/extract/patterns.toml``; in C, or
+   removed by ``prune`` before the Python walk).
 3. Score containers the Readability way, counted in characters because Chinese has no
    spaces: each unit adds ``1 + punctuation + min(chars / 100, 3)`` to the block that holds
    it, half of that to the next ancestor and a third to the one above; a container's score
@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import choose_main, link_lists, native_enabled, prune, skipped_tags, walk
+from ._tree import choose_main, link_lists, native_enabled, read_body
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text", "nesting_over"]
@@ -263,12 +263,11 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
     body = parser.body or parser.root
     if body is None:
         return _assemble(squash(doc_title), [], url=url, meta=meta)
-    found_h1s, names = prune(body, by_class=by_class)
+    found_h1s, tree = read_body(body, url, by_class=by_class)
     h1s = [t for t in (squash(h) for h in found_h1s[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
-    tree = walk(body, url, skipped_tags())
     units = tree.units
-    roots = choose_main(tree, names)
+    roots = choose_main(tree)
 
     end = tree.end
     if roots:
@@ -321,7 +320,7 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
         if len(text) <= COPYRIGHT_MAX_CHARS and _is_noise(text):
             continue
         started = True
-        body_blocks.append((text, _kind(tree.tags[unit.owner]), unit.link_chars, unit.links))
+        body_blocks.append((text, _kind(tree.tags[unit.owner]), unit.link_chars, unit.links or []))
     for text, *_ in body_blocks[:3]:
         name = _text.reporter(text)
         if name:
@@ -344,7 +343,7 @@ def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
                 break
             if unit.owner >= lo and unit.owner <= hi:
                 continue
-            body_blocks.append((unit.text, "tail", unit.link_chars, unit.links))
+            body_blocks.append((unit.text, "tail", unit.link_chars, unit.links or []))
             count += 1
             if "责任编辑" in unit.text:
                 fields = _text.info_fields(unit.text)
