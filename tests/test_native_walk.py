@@ -93,6 +93,7 @@ def _assert_same_read(html: str, url: str | None, by_class: bool = True) -> None
     assert (c_tree.tags, c_tree.parent, c_tree.end) == (py_tree.tags, py_tree.parent, py_tree.end)
     assert _units(c_tree) == _units(py_tree)
     assert c_tree.names == py_tree.names
+    assert c_tree.scores == tree_mod._scores(py_tree)  # the same doubles, summed in the same order
     tree_mod._totals(py_tree)  # the C walk fills the totals choose_main reads
     c_totals = (c_tree.chars, c_tree.link_chars, c_tree.links)
     assert c_totals == (py_tree.chars, py_tree.link_chars, py_tree.links)

@@ -331,6 +331,7 @@ typedef struct {
 
 #define FLAG_NEVER_UNLIKELY 0x10 /* kinds[]: a tag _tree._NEVER_UNLIKELY names */
 #define FLAG_H1 0x20             /* kinds[]: h1, never pruned */
+#define FLAG_PARAGRAPH 0x40      /* kinds[]: a tag _tree.PARAGRAPH_TAGS names */
 #define KIND_MASK 0x0f
 
 static PyObject *name_of(const element_attrs *a) {
@@ -402,6 +403,43 @@ static int pruned(ns_node *element, int flags, int root, int block, const elemen
     return 0;
 }
 
+/* -- scoring (``_tree.choose_main``'s first loop) ------------------------------------------- */
+
+typedef struct {
+    Py_ssize_t min_unit_chars;   /* MIN_UNIT_CHARS */
+    double max_link_density;     /* MAX_SCORED_LINK_DENSITY */
+    double chars_per_point;      /* PARAGRAPH_CHARS_PER_POINT */
+    double max_points;           /* MAX_LENGTH_POINTS */
+    PyObject *punct;             /* str: the characters _PUNCT matches */
+    unsigned char bmp[0x10000 / 8]; /* the BMP ones as bits */
+} scoring;
+
+static int scoring_init(scoring *sc) {
+    memset(sc->bmp, 0, sizeof sc->bmp);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(sc->punct);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(sc->punct, i);
+        if (c > 0xffff) {
+            PyErr_SetString(PyExc_ValueError, "punctuation past the BMP");
+            return -1;
+        }
+        sc->bmp[c >> 3] |= (unsigned char)(1u << (c & 7));
+    }
+    return 0;
+}
+
+/* ``len(_PUNCT.findall(text))`` */
+static Py_ssize_t punct_count(const scoring *sc, PyObject *text) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), count = 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c <= 0xffff && (sc->bmp[c >> 3] >> (c & 7)) & 1) count++;
+    }
+    return count;
+}
+
 /* -- the walk ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -432,10 +470,13 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     PyTypeObject *unit_type;
     prune_ctx ctx;
     squash_sets sets;
-    if (!PyArg_ParseTuple(args, "Ky#O!pO!OOOUUO", &root_id, &kinds, &nkinds, &PyType_Type, &unit_type, &ctx.by_class,
-                          &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides, &ctx.href_of, &sets.line_edge,
-                          &sets.edge_space, &sets.join))
+    scoring sc; /* (on the stack, 8 KB: the walk calls Python, and another thread may walk meanwhile) */
+    if (!PyArg_ParseTuple(args, "Ky#O!pO!OOOUUO(ndddU)", &root_id, &kinds, &nkinds, &PyType_Type, &unit_type,
+                          &ctx.by_class, &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides, &ctx.href_of,
+                          &sets.line_edge, &sets.edge_space, &sets.join, &sc.min_unit_chars, &sc.max_link_density,
+                          &sc.chars_per_point, &sc.max_points, &sc.punct))
         return NULL;
+    if (scoring_init(&sc) < 0) return NULL;
     if (!PyAnySet_Check(sets.join)) {
         PyErr_SetString(PyExc_TypeError, "join must be a set of characters");
         return NULL;
@@ -596,8 +637,9 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         Py_ssize_t *fill = PyMem_Calloc((size_t)(nunits ? nunits : 1), sizeof(Py_ssize_t));
         Py_ssize_t *totals = PyMem_Calloc((size_t)(3 * nblocks + 1), sizeof(Py_ssize_t));
         Py_ssize_t *ends = PyMem_Calloc((size_t)(nblocks + 1), sizeof(Py_ssize_t));
-        PyObject *out_units = NULL, *lists[7] = {NULL};
-        if (bufs == NULL || fill == NULL || totals == NULL || ends == NULL) {
+        double *score = PyMem_Calloc((size_t)(nblocks + 1), sizeof(double));
+        PyObject *out_units = NULL, *lists[8] = {NULL};
+        if (bufs == NULL || fill == NULL || totals == NULL || ends == NULL || score == NULL) {
             PyErr_NoMemory();
             goto text_done;
         }
@@ -653,6 +695,24 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             chars[un->owner] += unit_chars;
             link_chars[un->owner] += unit_link_chars;
             nlinks[un->owner] += un->links ? PyList_GET_SIZE(un->links) : 0;
+            /* choose_main's score, in its order of operations (the same doubles) */
+            if (unit_chars < sc.min_unit_chars || (double)unit_link_chars > sc.max_link_density * (double)unit_chars)
+                continue;
+            double length_points = (double)unit_chars / sc.chars_per_point;
+            if (length_points > sc.max_points) length_points = sc.max_points;
+            double points = (double)(1 + punct_count(&sc, text)) + length_points;
+            Py_ssize_t cand = un->owner;
+            Py_ssize_t up = AT(parents, Py_ssize_t, cand);
+            uintptr_t cand_tag = AT(tags, uintptr_t, cand);
+            int paragraph = cand_tag < (uintptr_t)nkinds && (kinds[cand_tag] & FLAG_PARAGRAPH);
+            if (paragraph && up >= 0) cand = up;
+            score[cand] += points;
+            cand = AT(parents, Py_ssize_t, cand);
+            if (cand >= 0) {
+                score[cand] += points / 2;
+                cand = AT(parents, Py_ssize_t, cand);
+                if (cand >= 0) score[cand] += points / 3;
+            }
         }
         for (Py_ssize_t i = 0; i < nblocks; i++) ends[i] = i;
         for (Py_ssize_t i = nblocks - 1; i > 0; i--) {
@@ -662,31 +722,31 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             nlinks[q] += nlinks[i];
             if (ends[i] > ends[q]) ends[q] = ends[i];
         }
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < 8; k++) {
             if ((lists[k] = PyList_New(nblocks)) == NULL) goto text_done;
         }
         for (Py_ssize_t i = 0; i < nblocks; i++) {
-            PyObject *values[7] = {
+            PyObject *values[8] = {
                 PyLong_FromUnsignedLongLong(AT(tags, uintptr_t, i)), PyLong_FromSsize_t(AT(parents, Py_ssize_t, i)),
                 PyLong_FromUnsignedLongLong(AT(ids, uintptr_t, i)),  PyLong_FromSsize_t(ends[i]),
                 PyLong_FromSsize_t(chars[i]),                        PyLong_FromSsize_t(link_chars[i]),
-                PyLong_FromSsize_t(nlinks[i]),
+                PyLong_FromSsize_t(nlinks[i]),                       PyFloat_FromDouble(score[i]),
             };
             int failed = 0;
-            for (int k = 0; k < 7; k++) {
+            for (int k = 0; k < 8; k++) {
                 if (values[k] == NULL) failed = 1;
             }
             if (failed) {
-                for (int k = 0; k < 7; k++) Py_XDECREF(values[k]);
+                for (int k = 0; k < 8; k++) Py_XDECREF(values[k]);
                 goto text_done;
             }
-            for (int k = 0; k < 7; k++) PyList_SET_ITEM(lists[k], i, values[k]);
+            for (int k = 0; k < 8; k++) PyList_SET_ITEM(lists[k], i, values[k]);
         }
-        result = Py_BuildValue("(OOOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
-                               lists[6], names);
+        result = Py_BuildValue("(OOOOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
+                               lists[6], names, lists[7]);
     text_done:
         Py_XDECREF(out_units);
-        for (int k = 0; k < 7; k++) Py_XDECREF(lists[k]);
+        for (int k = 0; k < 8; k++) Py_XDECREF(lists[k]);
         if (bufs != NULL) {
             for (Py_ssize_t u = 0; u < nunits; u++) PyMem_Free(bufs[u]);
         }
@@ -694,6 +754,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         PyMem_Free(fill);
         PyMem_Free(totals);
         PyMem_Free(ends);
+        PyMem_Free(score);
     }
 
 done:
@@ -892,7 +953,8 @@ static PyMethodDef methods[] = {
      "nesting_over(html, limit, no_depth, raw) -> int | None: see extract.nesting_over."},
     {"walk", walk, METH_VARARGS,
      "walk(root_id, kinds, unit_type, by_class, unlikely_cache, unlikely, hides, href_of, line_edge, edge_space, "
-     "join) -> (tag ids, parents, node ids, ends, units, chars, link chars, links, names): see _tree._native_walk."},
+     "join, scoring) -> (tag ids, parents, node ids, ends, units, chars, link chars, links, names, scores): see "
+     "_tree._native_walk."},
     {"bind", bind, METH_VARARGS,
      "bind(first_attribute, next_attribute, attr_local_name, attr_value): addresses of lexbor's functions."},
     {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},

@@ -15,6 +15,7 @@ def walk(
     line_edge: str,
     edge_space: str,
     join: frozenset[str],
+    scoring: tuple[int, float, float, float, str],  # _tree._SCORING
     /,
 ) -> tuple[
     list[int],  # tag ids
@@ -26,6 +27,7 @@ def walk(
     list[int],  # link chars
     list[int],  # links
     list[str | None],  # names: each block's "class id", stripped
+    list[float],  # scores (_tree._scores)
 ]: ...
 def bind(first_attribute: int, next_attribute: int, attr_local_name: int, attr_value: int, /) -> None: ...
 def layout() -> dict[str, int]: ...

@@ -77,7 +77,9 @@ PARAGRAPH_TAGS = frozenset((
     "legend",
 ))
 
-_PUNCT = re.compile(r"[，。！？；：、,.!?;]")
+PUNCTUATION = "，。！？；：、,.!?;"
+"""Each one in a unit adds a point to its block's score (``_scores``)."""
+_PUNCT = re.compile(f"[{re.escape(PUNCTUATION)}]")
 
 class Unit(NamedTuple):
     """One paragraph of the body: the text of a block between its child blocks and ``<br>`` s.
@@ -125,6 +127,8 @@ class Tree:
     """Links (distinct consecutive hrefs) of each block's subtree."""
     names: list[str | None] = field(default_factory=list)
     """Each block's class and id (``"class id"``, stripped), None for none (``choose_main``)."""
+    scores: list[float] = field(default_factory=list)
+    """Each block's score from its units (``_scores``; the C walk fills it)."""
 
 
 def nonspace(text: str) -> int:
@@ -258,8 +262,9 @@ def _ends(tree: Tree) -> None:
 
 KIND_INLINE, KIND_BLOCK, KIND_SKIP, KIND_LINK, KIND_BREAK = range(5)
 """What ``_lexwalk.walk`` does with an element, by its tag id (see ``_kinds``)."""
-FLAG_NEVER_UNLIKELY, FLAG_H1 = 0x10, 0x20
-"""Or-ed into a tag's kind: the tag is in ``_NEVER_UNLIKELY``; the tag is h1 (never pruned)."""
+FLAG_NEVER_UNLIKELY, FLAG_H1, FLAG_PARAGRAPH = 0x10, 0x20, 0x40
+"""Or-ed into a tag's kind: the tag is in ``_NEVER_UNLIKELY``; the tag is h1 (never pruned); the
+tag is in ``PARAGRAPH_TAGS``."""
 
 MAX_STATIC_TAG_ID = 4096
 """lexbor numbers the tags it knows from 0 up (about 200); any other tag gets an id that is an
@@ -273,7 +278,7 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
     tag in the rules' skipped tags): such a walk is the Python one."""
     probe = LexborHTMLParser("<p></p>")
     by_name: dict[str, int] = {}
-    for name in BLOCK_TAGS | skip | _NEVER_UNLIKELY | {"a", "br", "img", "h1"}:
+    for name in BLOCK_TAGS | skip | _NEVER_UNLIKELY | PARAGRAPH_TAGS | {"a", "br", "img", "h1"}:
         tag_id = probe.create_node(name).tag_id
         if not isinstance(tag_id, int) or not 0 <= tag_id < MAX_STATIC_TAG_ID:
             return None
@@ -294,6 +299,8 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
             kind |= FLAG_NEVER_UNLIKELY
         if name == "h1":
             kind |= FLAG_H1
+        if name in PARAGRAPH_TAGS:
+            kind |= FLAG_PARAGRAPH
         kinds[tag_id] = kind
     if len(set(by_name.values())) != len(by_name):  # two tags with one id: not lexbor's table
         return None
@@ -342,13 +349,13 @@ def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str], *, by_
     if not _bind_lexbor():
         raise ValueError("selectolax does not export the lexbor functions the C walk reads attributes with")
     href_of = partial(_href_value, url=url)
-    tag_ids, parent, ids, end, units, chars, link_chars, links, names = _lexwalk.walk(
+    tag_ids, parent, ids, end, units, chars, link_chars, links, names, scores = _lexwalk.walk(
         body.mem_id, kinds, Unit, by_class, _unlikely_cache, _is_unlikely, _hides, href_of,
-        _LINE_EDGE, EDGE_SPACE, _JOIN_SET,
+        _LINE_EDGE, EDGE_SPACE, _JOIN_SET, _SCORING,
     )
     tags = [block_names[t] for t in tag_ids[1:]]
     tags.insert(0, body.tag or "body")
-    return Tree(tags, parent, ids, end, units, chars, link_chars, links, names)
+    return Tree(tags, parent, ids, end, units, chars, link_chars, links, names, scores)
 
 
 NATIVE_PROBE = (
@@ -370,9 +377,9 @@ def _same_tree(a: Tree, b: Tree) -> bool:
     def shape(tree: Tree) -> tuple[object, ...]:
         if not tree.chars:
             _totals(tree)
-        return (
-            tree.tags, tree.parent, tree.end, tree.units, tree.chars, tree.link_chars, tree.links, tree.names,
-        )
+        scores = tree.scores or _scores(tree)
+        totals = tree.chars, tree.link_chars, tree.links
+        return tree.tags, tree.parent, tree.end, tree.units, totals, tree.names, scores
 
     return shape(a) == shape(b)
 
@@ -503,10 +510,17 @@ def _totals(tree: Tree) -> None:
     tree.chars, tree.link_chars, tree.links = chars, link_chars, links
 
 
-def choose_main(tree: Tree) -> list[int]:
-    """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
-    n = len(tree.tags)
-    score = [0.0] * n
+_SCORING = (
+    MIN_UNIT_CHARS, MAX_SCORED_LINK_DENSITY, PARAGRAPH_CHARS_PER_POINT, MAX_LENGTH_POINTS, PUNCTUATION,
+)
+"""``_scores``' constants, for the C walk."""
+
+
+def _scores(tree: Tree) -> list[float]:
+    """Each block's score from the units it holds: a unit adds ``1 + punctuation + length`` to its
+    block (a paragraph's to the paragraph's parent), half of that to the parent and a third to
+    the grandparent."""
+    score = [0.0] * len(tree.tags)
     parent, tags = tree.parent, tree.tags
     paragraph_tags = PARAGRAPH_TAGS
     findall = _PUNCT.findall
@@ -527,6 +541,14 @@ def choose_main(tree: Tree) -> list[int]:
             cand = parent[cand]
             if cand >= 0:
                 score[cand] += points / 3
+    return score
+
+
+def choose_main(tree: Tree) -> list[int]:
+    """Pre-order indexes of the element(s) holding the main content (empty: none found)."""
+    n = len(tree.tags)
+    score = tree.scores or _scores(tree)
+    parent = tree.parent
     if not tree.chars:  # (the C walk fills them)
         _totals(tree)
     chars, link_chars = tree.chars, tree.link_chars
@@ -543,18 +565,17 @@ def choose_main(tree: Tree) -> list[int]:
     if p < 0 or best <= 0:
         return [top]
     chosen = []
-    for i in range(p + 1, tree.end[p] + 1):
-        if parent[i] != p:
-            continue
+    end = tree.end
+    i = p + 1
+    while i <= end[p]:  # the children of p: each next one is past the subtree of the last
         if i == top:
             chosen.append(i)
-            continue
-        if not chars[i]:
-            continue
-        density = link_chars[i] / chars[i]
-        sib = score[i] * (1 - density)
-        if sib >= max(SIBLING_MIN_SCORE, SIBLING_SHARE * best) and density < LINK_LIST_DENSITY / 2:
-            chosen.append(i)
+        elif chars[i]:
+            density = link_chars[i] / chars[i]
+            sib = score[i] * (1 - density)
+            if sib >= max(SIBLING_MIN_SCORE, SIBLING_SHARE * best) and density < LINK_LIST_DENSITY / 2:
+                chosen.append(i)
+        i = end[i] + 1
     return chosen
 
 
