@@ -1,9 +1,12 @@
-"""Build the one C extension, ``newsieve.filters._lexwalk`` (the extraction walk over lexbor's
-nodes; see its source). Everything else is in pyproject.toml.
+"""Build the C extensions of ``newsieve.filters`` (see their sources). Everything else is in
+pyproject.toml.
 
-The extension is optional: where it cannot be compiled (no C compiler), the install goes on and
-``newsieve.filters._tree`` uses its Python walk, which gives the same result, slower
-(``newsieve.filters._tree.native_walk_ok`` says which is in use).
+- ``_lexwalk``: the extraction walk over lexbor's nodes;
+- ``_scan``: every occurrence of many words in a text (``_match.LiteralScanner``).
+
+Both are optional: where they cannot be compiled (no C compiler), the install goes on and the
+same code runs in Python, with the same results, slower (``newsieve.filters._tree.native_walk_ok``
+and ``newsieve.filters._match.native_scan_enabled`` say which is in use).
 """
 
 from setuptools import Extension, setup
@@ -15,6 +18,12 @@ setup(
             ["src/newsieve/filters/_lexwalk.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "newsieve.filters._scan",
+            ["src/newsieve/filters/_scan.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

@@ -173,10 +173,12 @@ def report(results: dict[str, dict[str, Any]], which: str, repeat: int, isolated
         f"{', in its own process' if isolated else ', all in this process (peak RSS cumulative)'}; "
         f"1 warm-up pass, median of {repeat} timed passes"
     )
+    from newsieve.filters._match import native_scan_enabled
     from newsieve.filters._tree import native_walk_ok
 
     walk = "C (_lexwalk)" if native_walk_ok() else "Python (the C walk is not built, is off or does not fit)"
-    print(f"newsieve's extraction walk: {walk}")
+    scan = "C (_scan)" if native_scan_enabled() else "Python (the C scanner is not built or is off)"
+    print(f"newsieve's extraction walk: {walk}; word scans: {scan}")
     head = f"  {'system':<16} {'version':<9} {'pages/s':>9} {'ms/page':>9} {'peak RSS':>10} {'errors':>7}"
     print(f"\n{head}  what")
     for system, r in results.items():

@@ -137,7 +137,8 @@ def test_shipped_detectors_share_one_index() -> None:
 @pytest.mark.parametrize(("first_chars", "shortest"), [(5, 1), (200, 1), (5, 2), (200, 2)])
 def test_scanner_finds_every_occurrence(first_chars: int, shortest: int) -> None:
     """All occurrences, overlapping ones too, by start and longest first (one trie regex or
-    several; words of two characters or more: a first/second character pass)."""
+    several; words of two characters or more: a first/second character pass), by the Python
+    scanner and by the one in use (the C one where built: ``tests/test_native_scan.py``)."""
     from newsieve.filters._match import LiteralScanner
 
     rng = random.Random(first_chars * shortest)
@@ -145,14 +146,15 @@ def test_scanner_finds_every_occurrence(first_chars: int, shortest: int) -> None
     words = {rng.choice(alphabet) + "".join(rng.choice(alphabet[:12])
                                             for _ in range(rng.randint(shortest - 1, 2)))
              for _ in range(400)}
-    scanner = LiteralScanner(words)
-    assert (scanner._pairs is not None) == (shortest >= 2)
-    for _ in range(300):
-        text = "".join(rng.choice(alphabet[:12] + alphabet[-12:] + ["a"]) for _ in range(40))
-        want = sorted(((i, w) for w in words for i in range(len(text)) if text.startswith(w, i)),
-                      key=lambda hit: (hit[0], -len(hit[1])))
-        assert scanner.scan(text) == want
-        assert scanner.scan(text, 5, 30) == [(i, w) for i, w in want if i >= 5 and i + len(w) <= 30]
+    python = LiteralScanner(words, native=False)
+    assert (python._pairs is not None) == (shortest >= 2)
+    for scanner in (python, LiteralScanner(words)):
+        for _ in range(300):
+            text = "".join(rng.choice(alphabet[:12] + alphabet[-12:] + ["a"]) for _ in range(40))
+            want = sorted(((i, w) for w in words for i in range(len(text)) if text.startswith(w, i)),
+                          key=lambda hit: (hit[0], -len(hit[1])))
+            assert scanner.scan(text) == want
+            assert scanner.scan(text, 5, 30) == [(i, w) for i, w in want if i >= 5 and i + len(w) <= 30]
 
 
 def test_trie_branches_at_the_top_start_with_their_character() -> None:
