@@ -91,6 +91,13 @@ def test_html_nested_too_deep_is_a_4xx_at_once(base: str) -> None:
     assert "over the limit" in body["detail"]
 
 
+def test_an_element_with_too_many_attributes_is_a_4xx_at_once(base: str) -> None:
+    html = "<body><p " + "a/" * 20_000 + ">正文</p></body>"  # 40 KB: the server takes up to 64 KB
+    resp = httpx.post(f"{base}/v1/filter", json={"html": html}, timeout=30)
+    body = assert_problem(resp, 422, "input_too_many_attributes")
+    assert "over the limit" in body["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [

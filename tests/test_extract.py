@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, NewsieveError
+from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, NewsieveError, TooManyAttributes
 from newsieve.filters import Document, FilterConfig, Sieve, SiteRules
 from newsieve.filters._text import split_line, strip_site_suffix
 from newsieve.filters.extract import extract_html, extract_text
@@ -301,6 +301,34 @@ def test_tags_in_scripts_and_comments_are_not_nesting() -> None:
     comment = "<!-- " + "<div>" * 5_000 + " -->"
     html = f"<html><head>{script}</head><body>{comment}<p>一段正文，内容完整。</p></body></html>"
     assert sieve.clean(html, content_type="text/html").paragraphs == ["一段正文，内容完整。"]
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        " ".join(f"a{i}" for i in range(100_000)),  # names alone
+        "".join(f'a{i}=""' for i in range(100_000)),  # quoted values, no space between them
+        "a/" * 100_000,  # `/` between names
+    ],
+)
+def test_an_element_with_too_many_attributes_is_refused_before_parsing(attributes: str) -> None:
+    # lexbor checks each new attribute against the element's others: 100,000 take it 81 s
+    sieve = Sieve(FilterConfig(max_element_attributes=1_000))
+    html = f"<html><body><p>一段正文。</p><div {attributes}>x</div></body></html>"
+    with pytest.raises(TooManyAttributes) as err:
+        sieve.document(html, content_type="text/html")
+    assert err.value.count == 1_001 and err.value.limit == 1_000
+    assert err.value.code == "input_too_many_attributes" and "over the limit of 1000" in str(err.value)
+
+
+def test_many_attributes_in_all_and_in_scripts_comments_and_values_pass() -> None:
+    sieve = Sieve(FilterConfig(max_element_attributes=100))
+    many = "".join(f"<span class=c{i} id=i{i} data-x='{i}'>字</span>" for i in range(2_000))  # 3 each
+    script = "<script>var s = '<div " + "a " * 5_000 + "';</script>"
+    comment = "<!-- <div " + "a " * 5_000 + " -->"
+    value = "<p title='" + "a " * 5_000 + "'>一段正文，内容完整。</p>"
+    html = f"<html><head>{script}</head><body>{comment}{value}<div>{many}</div></body></html>"
+    assert "字字字" in sieve.document(html, content_type="text/html").text  # read, not refused
 
 
 def test_nesting_is_not_checked_on_plain_text() -> None:

@@ -282,18 +282,29 @@ _MARKUP = (
 )
 
 
-def test_c_nesting_scan_matches_the_python_one(native: None) -> None:
+_ATTRIBUTE_BITS = (" a", "=", '"', "'", "/", " b=1", ' c="<div>"', "\t", "\n", "d", "=>", " e='x'", "==")
+
+
+def test_c_markup_scan_matches_the_python_one(native: None) -> None:
     from newsieve.filters import extract
 
     for seed in range(400):
         rng = random.Random(seed)
-        html = "".join(rng.choice(_MARKUP) for _ in range(rng.randint(0, 400)))
-        for limit in (0, 3, 10, 50):
-            c_depth = extract.nesting_over(html, limit) if html.count("<") > limit else None
-            assert c_depth == extract._nesting_over(html, limit), (seed, limit, html)
-    # the C scan is the one in use, and says the same on a deep page
+        alphabet = _MARKUP + _ATTRIBUTE_BITS * (seed % 3)
+        html = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        for depth, attributes in ((0, 0), (3, 1), (10, 2), (50, 5), (10_000, 3)):
+            c_over = extract.markup_over(html, depth, attributes)
+            py_over = extract._markup_over(html, depth, attributes)
+            if c_over is not None or html.count("<") > depth or len(html) >= 2 * attributes:
+                assert c_over == py_over, (seed, depth, attributes, html)
+            else:  # too few tags and too short to be scanned: neither can be over
+                assert py_over is None, (seed, depth, attributes, html)
+    # the C scan is the one in use, and says the same on a deep page and on a wide tag
     deep = "<div></span>" * 200
-    assert extract.nesting_over(deep, 100) == extract._nesting_over(deep, 100) == 101
+    assert extract.markup_over(deep, 100, 1000) == extract._markup_over(deep, 100, 1000) == ("depth", 101)
+    wide = "<p " + 'a=""' * 2000 + ">"
+    over = ("attributes", 1001)
+    assert extract.markup_over(wide, 100, 1000) == extract._markup_over(wide, 100, 1000) == over
 
 
 _SQUASH_ALPHABET = (

@@ -11,6 +11,7 @@ Hierarchy::
     ├── InputError                 bad input from a caller: the API answers 4xx, the CLI reports it
     │   ├── InputTooLarge          over the configured size limit (checked before any parsing)
     │   ├── InputTooDeep           HTML nested deeper than the configured limit (before parsing)
+    │   ├── TooManyAttributes      an HTML element with more attributes than the limit (before parsing)
     │   ├── EmptyInput             nothing to filter (empty bytes, only whitespace, no text in the HTML)
     │   └── DecodeError            no charset decodes the bytes, or a named charset is unknown
     ├── RulesError                 a rule or lexicon file is invalid (named file, rule id and why)
@@ -49,6 +50,7 @@ __all__ = [
     "RedisUnavailable",
     "RulesError",
     "StorageError",
+    "TooManyAttributes",
     "VersionConflict",
 ]
 
@@ -88,6 +90,18 @@ class InputTooDeep(InputError):
         super().__init__(
             f"HTML nested at least {depth} elements deep, over the limit of {limit} "
             "(the parser's time grows with the square of the depth)"
+        )
+
+
+class TooManyAttributes(InputError):
+    code = "input_too_many_attributes"
+
+    def __init__(self, count: int, limit: int) -> None:
+        self.count = count
+        self.limit = limit
+        super().__init__(
+            f"an HTML element has at least {count} attributes, over the limit of {limit} "
+            "(the parser's time grows with the square of their number)"
         )
 
 

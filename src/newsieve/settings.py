@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     """HTML nested deeper than this is refused with a clear error before parsing (its parse time
     grows with the square of the depth)."""
 
+    max_element_attributes: int = 1_000
+    """HTML with an element of more attributes than this is refused with a clear error before
+    parsing (its parse time grows with the square of their number)."""
+
     rules_dirs: list[str] = Field(default_factory=list)
     """Folders of local rule overrides, loaded after the shipped rules."""
 
@@ -260,6 +264,7 @@ class Settings(BaseSettings):
         return FilterConfig(
             max_input_bytes=self.max_input_bytes,
             max_nesting_depth=self.max_nesting_depth,
+            max_element_attributes=self.max_element_attributes,
             rules_dirs=tuple(self.rules_dirs),
         )
 

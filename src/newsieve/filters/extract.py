@@ -37,7 +37,7 @@ from ._text import squash
 from ._tree import choose_main, link_lists, native_enabled, read_body
 from .types import Block, BlockKind, Document
 
-__all__ = ["extract_html", "extract_text", "nesting_over"]
+__all__ = ["extract_html", "extract_text", "markup_over"]
 
 # -- thresholds -----------------------------------------------------------------------------
 TAIL_MAX_UNITS = 20
@@ -186,32 +186,62 @@ _NO_DEPTH = frozenset((
 ))
 
 
-def nesting_over(html: str, limit: int) -> int | None:
-    """The depth the elements of ``html`` nest to, estimated from its tags alone, when it is
-    over ``limit`` (the first estimate over it); None when it is not.
+_SPACE = "\t\n\f\r "
+_ATTRIBUTE = re.compile(
+    rf"[{_SPACE}/]*([^{_SPACE}/>][^{_SPACE}/>=]*)[{_SPACE}]*"
+    rf"""(?:=[{_SPACE}]*(?:"[^"]*"?|'[^']*'?|[^{_SPACE}>]*))?"""
+)
+"""One attribute of a start tag as the HTML tokenizer reads it: a name (ending at space, ``/``,
+``>`` or ``=``; its first character may be any other), then maybe ``=`` and a value, quoted or
+ending at space or ``>``."""
+_TAG_END = re.compile(f"[{_SPACE}/]*>?")
 
-    A stack of open tags, not a parse (that is what this guards): an end tag closes the nearest
-    open element of its name and all opened after it, an end tag with none open is passed over
-    (as the parser does: `<div></span>` nests), comments and the text of scripts and styles are
-    skipped. Misnested and unclosed tags stay open, so it errs high; on the 1,452 real pages of
-    the shared corpora it is at most 68. A page with no more than ``limit`` tags cannot go over
-    and is not scanned: the usual page costs one ``str.count``.
 
-    >>> nesting_over("<div><p>a<br><div>b</div></div>" * 3, 5) is None
+def markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, int] | None:
+    """``("depth", n)`` when the elements of ``html`` nest deeper than ``max_depth``, or
+    ``("attributes", n)`` when a start tag has more than ``max_attributes`` attributes (``n``:
+    the first estimate over the limit), estimated from its tags alone; None when neither.
+
+    Both make lexbor's parse time grow with their square (200,000 nested divs or one element
+    with 100,000 attributes: minutes). A stack of open tags, not a parse (that is what this
+    guards): an end tag closes the nearest open element of its name and all opened after it, an
+    end tag with none open is passed over (as the parser does: `<div></span>` nests), comments
+    and the text of scripts and styles are skipped. Misnested and unclosed tags stay open, so
+    the depth errs high; on the 1,452 real pages of the shared corpora it is at most 68, and no
+    element has over 40 attributes. A page that cannot go over either limit (too few tags, too
+    short for so many attributes: each takes two characters) is not scanned.
+
+    >>> markup_over("<div><p>a<br><div>b</div></div>" * 3, 5, 100) is None
     True
-    >>> nesting_over("<div></span>" * 50, 10)
-    11
+    >>> markup_over("<div></span>" * 50, 10, 100)
+    ('depth', 11)
+    >>> markup_over("<p " + "a/" * 200 + ">", 10, 100)
+    ('attributes', 101)
     """
-    if html.count("<") <= limit:
+    if len(html) < 2 * max_attributes and html.count("<") <= max_depth:
         return None
     if native_enabled():  # the same scan in C
-        from ._lexwalk import nesting_over as scan  # (built: native_enabled says so)
+        from ._lexwalk import markup_over as scan  # (built: native_enabled says so)
 
-        return scan(html, limit, _NO_DEPTH, _RAW_NAMES)
-    return _nesting_over(html, limit)
+        return scan(html, max_depth, max_attributes, _NO_DEPTH, _RAW_NAMES)
+    return _markup_over(html, max_depth, max_attributes)
 
 
-def _nesting_over(html: str, limit: int) -> int | None:
+def _count_attributes(html: str, pos: int, limit: int) -> tuple[int, int]:
+    """The attributes of the start tag whose name ends at ``pos`` (up to ``limit + 1``), and
+    where the tag ends (past its ``>``)."""
+    count = 0
+    match = _ATTRIBUTE.match
+    while (m := match(html, pos)) is not None and m.group(1) is not None:
+        count += 1
+        pos = m.end()
+        if count > limit:
+            return count, pos
+    end = _TAG_END.match(html, pos)
+    return count, end.end() if end is not None else pos
+
+
+def _markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, int] | None:
     stack: list[str] = []
     open_count: dict[str, int] = {}
     no_depth, search, pos = _NO_DEPTH, _TOKEN.search, 0
@@ -228,6 +258,9 @@ def _nesting_over(html: str, limit: int) -> int | None:
                     open_count[top] -= 1
                 open_count[name] -= 1
             continue
+        count, pos = _count_attributes(html, pos, max_attributes)
+        if count > max_attributes:
+            return "attributes", count
         raw_end = _RAW_END.get(name)
         if raw_end is not None:  # its text is not markup
             close_tag = raw_end.search(html, pos)
@@ -236,8 +269,8 @@ def _nesting_over(html: str, limit: int) -> int | None:
         if name not in no_depth:
             stack.append(name)
             open_count[name] = open_count.get(name, 0) + 1
-            if len(stack) > limit:
-                return len(stack)
+            if len(stack) > max_depth:
+                return "depth", len(stack)
     return None
 
 

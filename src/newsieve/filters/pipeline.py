@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, RulesError
+from newsieve.exceptions import EmptyInput, InputTooDeep, InputTooLarge, RulesError, TooManyAttributes
 
 from . import decode as _decode
 from . import extract as _extract
@@ -95,9 +95,12 @@ class Sieve:
             raise EmptyInput("the input is empty")
         is_html = _decode.looks_like_html(decoded.text, content_type)
         if is_html:
-            depth = _extract.nesting_over(decoded.text, self.config.max_nesting_depth)
-            if depth is not None:
-                raise InputTooDeep(depth, self.config.max_nesting_depth)
+            config = self.config
+            over = _extract.markup_over(decoded.text, config.max_nesting_depth, config.max_element_attributes)
+            if over is not None and over[0] == "depth":
+                raise InputTooDeep(over[1], config.max_nesting_depth)
+            if over is not None:
+                raise TooManyAttributes(over[1], config.max_element_attributes)
             doc = _extract.extract_html(decoded.text, url=url)
         else:
             doc = _extract.extract_text(decoded.text, url=url)
