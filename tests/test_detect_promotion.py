@@ -304,6 +304,34 @@ def test_rules_gated_by_the_trigger_pass_give_the_signals_of_running_them_all() 
     assert fired == _GATED  # every gated rule fired on some page: the comparison says something about each
 
 
+def test_random_token_gate_gives_the_signal_of_running_the_rule() -> None:
+    """random_token runs only on a page whose view holds twelve ASCII letters or digits in a row, or
+    where a variant word took letters off such a run: the signal must be that of running it always."""
+    from newsieve.filters.detectors.promotion import SIGNAL_KEY, PromotionDetector
+    from newsieve.filters.normalize import normalized_view
+
+    pages = [SALAD_PAGE, TRAINING_NEWS, PRODUCT_REVIEW,
+             "据悉，ls6utgDbOeKZnI6L技术人员正在施工。",
+             # `bai癜风` is a variant of 白癜风: the view holds `x9abcdefghk白癜风`, 11 in a row
+             "据悉，X9aBcDeFgHkbai癜风的治疗方法。"]
+    sieve = Sieve()
+    det = next(d for d in sieve.detectors if isinstance(d, PromotionDetector))
+    fired = []
+    for page in pages:
+        signals = []
+        for gated in (True, False):
+            doc = sieve.document(page, content_type="text/plain")
+            if not gated:
+                det._token_run = lambda doc, view: True  # type: ignore[method-assign]
+            det.detect(doc)
+            signals.append(doc.cache["page_signals"][SIGNAL_KEY]["random_token"])
+        del det._token_run
+        assert signals[0] == signals[1], page[:20]
+        fired.append(signals[1])
+    assert fired[-2:] == [1, 1]
+    assert normalized_view(sieve.document(pages[-1], content_type="text/plain"), det.variants).variants == 1
+
+
 def test_each_rule_trigger_is_in_every_hit() -> None:
     """A promotion rule's ``trigger`` must be in every hit of its pattern (else the gate would hide hits)."""
     import re

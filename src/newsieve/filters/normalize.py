@@ -284,6 +284,9 @@ class NormalizedText:
     """``index[i]`` is the original offset of ``text[i]``; None when the view has the same
     length and offsets as the original (the common case)."""
     original_length: int
+    variants: int = 0
+    """How many variant words were replaced by their canonical word (the only step that may take
+    ASCII letters out of the text: `白dian风`; a gate on ASCII runs of the view reads it)."""
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized ``[start, end)`` to the original text (end exclusive)."""
@@ -350,9 +353,10 @@ def _variant_automaton(variants: Mapping[str, str]) -> _Variants | None:
 
 def _replace_variants(
     text: str, index: _Runs | None, auto: _Variants | None
-) -> tuple[str, _Runs | None]:
+) -> tuple[str, _Runs | None, int]:
+    """The text with its variants replaced, its map, and how many were replaced."""
     if auto is None:
-        return text, index
+        return text, index, 0
     hits: list[tuple[int, int, str]] = []
     last_end = -1
     # longest-leftmost, non-overlapping (the scan gives every occurrence by start, longest first)
@@ -363,7 +367,7 @@ def _replace_variants(
             hits.append((start, end, canon))
             last_end = end
     if not hits:
-        return text, index
+        return text, index, 0
     pieces: list[str] = []
     runs = _Runs()
     pos = 0
@@ -378,7 +382,7 @@ def _replace_variants(
         pos = end
     pieces.append(text[pos:])
     runs.extend_from(index, pos, len(text) - pos)
-    return "".join(pieces), runs
+    return "".join(pieces), runs, len(hits)
 
 
 def normalize(text: str, variants: Mapping[str, str] | None = None) -> NormalizedText:
@@ -392,8 +396,8 @@ def normalize(text: str, variants: Mapping[str, str] | None = None) -> Normalize
         out, index = _drop(text, None, _FORMAT)
         out = _translate(out)
     out, index = _drop(out, index, _GAP)
-    out, index = _replace_variants(out, index, _automaton_for(variants or {}))
-    return NormalizedText(out, index, len(text))
+    out, index, replaced = _replace_variants(out, index, _automaton_for(variants or {}))
+    return NormalizedText(out, index, len(text), replaced)
 
 
 _automata: dict[int, tuple[Mapping[str, str], _Variants | None]] = {}

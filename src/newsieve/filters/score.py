@@ -196,6 +196,8 @@ def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> in
             union[-1][1] = max(union[-1][1], end)
         else:
             union.append([start, end])
+    if not union:  # most pages: no span of the prefix (no gambling), no pass over the blocks
+        return 0
     total = 0
     for block in doc.blocks:
         if block.kind in ("tail", "title"):  # removals there are not article text
@@ -204,6 +206,11 @@ def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> in
             if start < block.end and end > block.start:
                 total += count_cjk(doc.text[max(start, block.start) : min(end, block.end)])
     return total
+
+
+def _article_blocks(doc: Document) -> int:
+    """Article (non-tail, non-title) blocks, at least 1."""
+    return sum(1 for b in doc.blocks if b.kind not in ("tail", "title")) or 1
 
 
 def _signals(doc: Document) -> dict[str, dict[str, Any]]:
@@ -217,11 +224,10 @@ def _medical(doc: Document, spans: Sequence[Span], chars: int) -> list[str]:
     if sig.get("title_hospital") or claims >= PROMO_CLAIMS:
         return ["page.promotion.medical"]
     mentions = int(sig.get("core_mentions", 0))
-    article_blocks = sum(1 for b in doc.blocks if b.kind not in ("tail", "title")) or 1
     dense = (
         mentions >= SEO_MIN_MENTIONS
         and mentions * 1000 / max(chars, 1) >= SEO_DENSITY
-        and int(sig.get("mention_blocks", 0)) >= SEO_BLOCK_SHARE * article_blocks
+        and int(sig.get("mention_blocks", 0)) >= SEO_BLOCK_SHARE * _article_blocks(doc)
     )
     if dense and not _NEWS_STRONG.search(doc.text):
         return ["page.health_seo"] if _NEWS_WEAK.search(doc.text) else ["page.promotion.medical"]

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from newsieve.exceptions import RulesError
 
-from .._match import caseless
+from .._match import TRIGGERS, caseless
 from ..normalize import NormalizedText
 from ..rules import Rule
 from ..types import Block, Document
@@ -238,6 +238,26 @@ def block_urls(doc: Document, view: NormalizedText) -> dict[int, list[tuple[int,
         out.setdefault(bi, []).append(_untangle(text, u_start, u_end, url, end))
     doc.cache[BLOCK_URLS] = (view, out)
     return out
+
+
+REGEX_TRIGGERS = "ads.regex_triggers"
+"""``doc.cache`` key: the matches on the normalized view of the triggers kept as regexes (see
+``regex_trigger_spans``)."""
+
+
+def regex_trigger_spans(doc: Document, view: NormalizedText, tid: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of every match of trigger ``tid`` (one of ``TRIGGERS`` kept as a regex, not
+    a list of literals) on the normalized view: one ``finditer`` per page, cached in ``doc.cache``
+    (ad.other's candidate blocks and promotion's random-token gate read the same pass)."""
+    cached = doc.cache.get(REGEX_TRIGGERS)
+    if not (isinstance(cached, tuple) and cached[0] is view):
+        cached = (view, {})
+        doc.cache[REGEX_TRIGGERS] = cached
+    table: dict[int, list[tuple[int, int]]] = cached[1]
+    found = table.get(tid)
+    if found is None:
+        found = table[tid] = [m.span() for m in TRIGGERS.patterns[tid].finditer(view.text)]
+    return found
 
 
 def reach(

@@ -202,7 +202,7 @@ class OtherAdDetector:
             if TRIGGERS.exact[tid]:
                 starts = [start for start, _ in hits.spans.get(tid, ())]
             else:
-                starts = [m.start() for m in TRIGGERS.patterns[tid].finditer(view.text)]
+                starts = [start for start, _ in _ads.regex_trigger_spans(doc, view, tid)]
             for start in starts:
                 index = _ads.block_at(doc, view.to_original(start, start + 1)[0])
                 if index is not None:
