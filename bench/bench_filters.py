@@ -13,6 +13,7 @@ Usage::
 
     .venv/bin/python bench/bench_filters.py                 # all systems, 5 passes
     .venv/bin/python bench/bench_filters.py --repeat 3 --systems newsieve,lexbor
+    .venv/bin/python bench/bench_filters.py --stages        # where newsieve's time goes
 """
 
 from __future__ import annotations
@@ -211,6 +212,54 @@ def report(results: dict[str, dict[str, Any]], which: str, repeat: int, isolated
         print(f"  note: newsieve raised on {n} pages; those pages are timed as they ran")
 
 
+# -- where newsieve's time goes ---------------------------------------------------------------
+
+
+def stages(which: str, repeat: int) -> int:
+    """``--stages``: newsieve's ms/page by stage, in this process pinned to one core: extraction
+    (``Sieve.document``), each detector in the order ``judge`` runs them (a detector's time holds
+    the per-page views it is the first to build: the normalized text, the trigger passes), and the
+    rest of ``judge`` (merging the findings, cleaning, scoring, the verdict). Medians over
+    ``repeat`` passes of the per-page sums."""
+    from newsieve.filters import Sieve
+
+    pin_one_core()
+    pages = load_pages(which)
+    sieve = Sieve()
+    for page in pages:  # warm-up
+        sieve.clean(page[2], content_type="text/html")
+    names = ["document", *(d.name for d in sieve.detectors), "judge, the rest"]
+    passes: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.perf_counter
+    for _ in range(repeat):
+        spent = dict.fromkeys(names, 0.0)
+        for page in pages:
+            start = clock()
+            doc = sieve.document(page[2], content_type="text/html")
+            spent["document"] += clock() - start
+            spans: list[Any] = []
+            flags: list[Any] = []
+            for det in sieve.detectors:  # (Sieve.detect, timed detector by detector)
+                start = clock()
+                for finding in det.detect(doc):
+                    finding.detector = finding.detector or f"{det.name}@{det.version}"
+                    (spans if hasattr(finding, "start") else flags).append(finding)
+                spent[det.name] += clock() - start
+            start = clock()
+            sieve._verdict(doc, spans, flags, None)
+            spent["judge, the rest"] += clock() - start
+        for name in names:
+            passes[name].append(spent[name])
+    print(f"newsieve by stage, ms/page over {len(pages)} pages (set {which}), median of {repeat} passes")
+    total = 0.0
+    for name in names:
+        ms = 1000 * statistics.median(passes[name]) / len(pages)
+        total += ms
+        print(f"  {name:<18} {ms:7.3f}")
+    print(f"  {'total':<18} {total:7.3f}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over all pages (default 5)")
@@ -218,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", dest="which", choices=("all", "dev", "zh"), default="all", help="pages")
     parser.add_argument("--in-process", action="store_true", help="run every system in this process")
     parser.add_argument("--json", metavar="FILE", help="write the figures to FILE as JSON")
+    parser.add_argument("--stages", action="store_true", help="newsieve's time by stage, in this process")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -225,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(measure(args.worker, args.which, args.repeat)))
         return 0
+    if args.stages:
+        return stages(args.which, args.repeat)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()] or list(SYSTEMS)
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:

@@ -138,6 +138,12 @@ class Sieve:
 
     def judge(self, doc: Document, *, site_rules: SiteRules | None = None) -> Verdict:
         spans, flags = self.detect(doc)
+        return self._verdict(doc, spans, flags, site_rules)
+
+    def _verdict(
+        self, doc: Document, spans: list[Span], flags: list[Flag], site_rules: SiteRules | None
+    ) -> Verdict:
+        """The detectors' findings merged, cut out and scored (``bench_filters --stages`` times it)."""
         if site_rules is not None:
             spans = _apply_site_rules(doc, spans, site_rules)
         spans = _dedupe(spans)
