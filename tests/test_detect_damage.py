@@ -276,3 +276,68 @@ def test_rules_with_a_lead_are_found_where_their_trigger_is() -> None:
                 rule.id, text)
             found += bool(want)
         assert found, rule.id  # the texts do hit the rule
+
+
+def test_triggers_looked_for_by_their_first_characters_are_found_as_by_a_search() -> None:
+    """A trigger starting with one of a few characters (`[(（]…`) is looked for by ``str.find`` of each
+    and a match there: that must say what a search says."""
+    import random
+    import re
+
+    from newsieve.filters.detectors.damage import _find_chars, _present
+
+    triggers = [re.compile(str(r.extra["trigger"]))
+                for r in load_rules().by_label("damage.") if "trigger" in r.extra]
+    assert any(_find_chars(t) for t in triggers)
+    triggers += [re.compile(p) for p in ("[(（][a-z]", "(?<=中)[(（]a", "锟|烫烫|屯屯", "[上下]篇")]
+    alphabet = "(（)）azāǎ中文锟烫屯上下篇\n[]?？ "
+    rng = random.Random(7)
+    for trigger in triggers:
+        chars = _find_chars(trigger)
+        for _ in range(3000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            want = trigger.search(text) is not None
+            assert _present(trigger, chars, text) == want, (trigger.pattern, text)
+
+
+FOOTER_PAGE = [
+    "全市经济运行稳中有进",
+    "年,全市地区生产总值完成.6亿元,同比增长6.2%,完成年度目标的.3%，相关阅读：其中规模以上工业企业达到家。",
+    "其中,规模以上工业企业达到家,新增企业数个,实现利润总额85.8亿元。本文来源：新华网 责任编辑：王小明",
+    "全市新建改建农村公路公里,约名干部职工参与了年度考核工作。转载请注明出处，原文地址见文末。",
+    "相关阅读",
+    "全市春耕备耕工作有序推进",
+    "城东生态公园正式开园迎客",
+    "编辑丨李静 来源丨城东日报",
+    "上一篇：市政协召开十五届三次常委会议",
+]
+
+
+def test_footer_hits_shared_between_detectors_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Boilerplate, related and damage share the hits of the footer patterns in a block
+    (``boilerplate.rule_hits``, in ``doc.cache``): their findings are the same whichever runs first,
+    and the same as each running the patterns itself."""
+    import re
+
+    from newsieve.filters.detectors import boilerplate, damage, related
+    from newsieve.filters.rules import Rule
+
+    rules = load_rules()
+    detectors = [boilerplate.BoilerplateDetector(rules, FilterConfig()),
+                 related.RelatedDetector(rules, FilterConfig()), DamageDetector(rules, FilterConfig())]
+
+    def findings(order: list[int]) -> list[list[dict[str, object]]]:
+        doc = make_doc("\n".join(FOOTER_PAGE))
+        got = {k: [f.to_dict() for f in detectors[k].detect(doc)] for k in order}
+        return [got[k] for k in range(len(detectors))]
+
+    forward = findings([0, 1, 2])
+    assert findings([2, 1, 0]) == forward
+
+    def unshared(doc: Document, index: int, text: str, rule: Rule) -> list[re.Match[str]]:
+        return list(rule.pattern.finditer(text))
+
+    for module in (boilerplate, related, damage):
+        monkeypatch.setattr(module, "rule_hits", unshared)
+    assert findings([0, 1, 2]) == forward
+    assert all(forward)  # each detector found something on the page

@@ -100,3 +100,12 @@ def test_a_quoted_sentence_is_not_salad() -> None:
     quote = "我们要让每一位老人都能在家门口吃上热乎饭，这是社区食堂的初心。"
     stats = page_stats(doc_of(ARTICLE[0], ARTICLE[1] + quote, quote, ARTICLE[2]))
     assert stats["recombined"] == 1  # one sentence, quoted again on its own: below RECOMBINED_MIN
+
+
+def test_every_sentence_end_ends_a_sentence() -> None:
+    """Sentences end at `。！？!?；;` and at line ends (split with str.replace and str.split)."""
+    sentence = "这次展会吸引了来自全国各地的三百多家企业参展成交额比去年增长了两成"
+    stats = page_stats(doc_of("".join(sentence + end for end in "。！？!?；;"), sentence))
+    assert stats["sentences"] == 8
+    assert stats["repeated_sentences"] == 1
+    assert stats["dup_sentence_frac"] == 1.0

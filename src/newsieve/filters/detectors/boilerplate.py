@@ -42,6 +42,7 @@ __all__ = [
     "cutting",
     "is_leftover",
     "prefilter",
+    "rule_hits",
     "trigger_of",
 ]
 
@@ -77,6 +78,27 @@ def combined_pattern(rules: Iterable[Rule]) -> re.Pattern[str] | None:
     if not parts:
         return None
     return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+HITS_KEY = "boilerplate.rule_hits"
+"""``doc.cache`` key of ``rule_hits``."""
+
+
+def rule_hits(doc: Document, index: int, text: str, rule: Rule) -> list[re.Match[str]]:
+    """``list(rule.pattern.finditer(text))``, ``text`` being the text of block ``index``, once per page:
+    the boilerplate, related and damage detectors run the same footer patterns over the same blocks
+    (damage searched them again in ~3 blocks a page, the slow related heading among them: ~45 us a page
+    on bench_filters, for ~9 us of bookkeeping in boilerplate)."""
+    per_page: dict[tuple[int, str], list[re.Match[str]]] | None = doc.cache.get(HITS_KEY)
+    if per_page is None:
+        per_page = doc.cache[HITS_KEY] = {}
+    # (keyed by the pattern's source, whose hash the str keeps: a compiled pattern hashes its code anew
+    # on every call, ~0.5 us; rules compile without flags)
+    key = (index, rule.pattern.pattern)
+    found = per_page.get(key)
+    if found is None:
+        found = per_page[key] = list(rule.pattern.finditer(text))
+    return found
 
 
 def trigger_of(rule: Rule) -> re.Pattern[str] | None:
@@ -168,8 +190,8 @@ class BlockScanner:
                 return m.start()
         return len(text)
 
-    def items(self, text: str) -> list[_Item]:
-        """Candidate items of one block, each checked for boundaries and length."""
+    def items(self, doc: Document, index: int, text: str) -> list[_Item]:
+        """Candidate items of block ``index`` (``text``), each checked for boundaries and length."""
         out: list[_Item] = []
         # the rules whose trigger is in the block (one lookup in the shared trigger pass, not one
         # regex search per rule), in the order of ``self.rules``
@@ -184,7 +206,7 @@ class BlockScanner:
             fr = self.rules[k]
             if prose and fr.mode == "block" and fr.extent == "match":
                 continue
-            for m in fr.rule.pattern.finditer(text):
+            for m in rule_hits(doc, index, text, fr.rule):
                 item = self._item(fr, text, m)
                 if item is not None:
                     out.append(item)
@@ -421,7 +443,7 @@ class BoilerplateDetector:
         for index in self.scanner.candidate_blocks(doc):
             block = doc.blocks[index]
             text = doc.text[block.start:block.end]
-            for it in self.scanner.accept(text, self.scanner.items(text)):
+            for it in self.scanner.accept(text, self.scanner.items(doc, index, text)):
                 span = make_span(doc, block, it, self.tag)
                 out.append(span)
                 if it.rule.takes_next and it.rule.extent == "rest":
