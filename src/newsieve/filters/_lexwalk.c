@@ -163,11 +163,68 @@ static int in_join(Py_UCS4 c, PyObject *join) { /* -1 on error */
     return found;
 }
 
-/* ``_text.squash(text)``, and in *spaces how many spaces it holds; NULL on error. */
-static PyObject *squash(PyObject *text, const squash_sets *sets, Py_ssize_t *spaces) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    Py_UCS4 *in = PyUnicode_AsUCS4Copy(text);
-    if (in == NULL) return NULL;
+/* ``str.isspace`` of one character (``Py_UNICODE_ISSPACE``, without a call for each character
+   past ASCII: the unit texts are mostly CJK, and that call was a sixth of the walk). */
+static inline int is_space(Py_UCS4 c) {
+    if (c < 128) return Py_UNICODE_ISSPACE(c);
+    return c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029
+           || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* The code points of ``n`` bytes of UTF-8 into ``out`` (room for ``n``); their number, or -1 when
+   the bytes are not well-formed UTF-8 (decoded by Python then, which replaces what is not). */
+static Py_ssize_t utf8_to_ucs4(const unsigned char *s, Py_ssize_t n, Py_UCS4 *out) {
+    Py_ssize_t i = 0, k = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            out[k++] = c;
+            i++;
+            continue;
+        }
+        Py_UCS4 cp;
+        int more;
+        if (c >= 0xc2 && c <= 0xdf) {
+            cp = c & 0x1f;
+            more = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            cp = c & 0x0f;
+            more = 2;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            cp = c & 0x07;
+            more = 3;
+        } else {
+            return -1;
+        }
+        for (int m = 1; m <= more; m++) {
+            if (i + m >= n || (s[i + m] & 0xc0) != 0x80) return -1;
+            cp = (cp << 6) | (s[i + m] & 0x3f);
+        }
+        /* overlong forms, surrogates and past U+10FFFF are not well-formed */
+        if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff))
+            || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
+        out[k++] = cp;
+        i += more + 1;
+    }
+    return k;
+}
+
+/* ``_text.squash`` of the text in ``n`` bytes of UTF-8, and in *spaces how many spaces it holds;
+   NULL on error. */
+static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squash_sets *sets, Py_ssize_t *spaces) {
+    Py_UCS4 *in = PyMem_Malloc(((size_t)nbytes + 1) * sizeof(Py_UCS4));
+    if (in == NULL) return PyErr_NoMemory();
+    Py_ssize_t n = utf8_to_ucs4(bytes, nbytes, in);
+    if (n < 0) { /* not well-formed: as Python decodes it, with U+FFFD */
+        PyMem_Free(in);
+        PyObject *text = PyUnicode_DecodeUTF8((const char *)bytes, nbytes, "replace");
+        if (text == NULL) return NULL;
+        n = PyUnicode_GET_LENGTH(text);
+        in = PyUnicode_AsUCS4Copy(text);
+        Py_DECREF(text);
+        if (in == NULL) return NULL;
+    }
     Py_UCS4 *a = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_UCS4));
     PyObject *result = NULL;
     if (a == NULL) {
@@ -213,7 +270,7 @@ static PyObject *squash(PyObject *text, const squash_sets *sets, Py_ssize_t *spa
         Py_UCS4 c = a[i];
         if (ideographic && (c == 0x3000 || c == 0xE000)) {
             c = 0x3000;
-        } else if (Py_UNICODE_ISSPACE(c)) {
+        } else if (is_space(c)) {
             gap = bn > 0;
             continue;
         }
@@ -661,11 +718,8 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         if (out_units == NULL) goto text_done;
         for (Py_ssize_t u = 0; u < nunits; u++) {
             unit *un = &AT(units, unit, u);
-            PyObject *raw = PyUnicode_DecodeUTF8(bufs[u], fill[u], "replace");
-            if (raw == NULL) goto text_done;
             Py_ssize_t spaces = 0;
-            PyObject *text = squash(raw, &sets, &spaces);
-            Py_DECREF(raw);
+            PyObject *text = squash((const unsigned char *)bufs[u], fill[u], &sets, &spaces);
             if (text == NULL) goto text_done;
             Py_ssize_t length = PyUnicode_GET_LENGTH(text);
             if (length == 0) {
