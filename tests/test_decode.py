@@ -169,3 +169,34 @@ def test_looks_like_html() -> None:
     assert looks_like_html("<!DOCTYPE html><html><body>x</body></html>", None)
     assert looks_like_html("<div>新闻</div>", None)
     assert not looks_like_html("新时代新气象\n1 < 2 and 3 > 2", None)
+
+
+@pytest.mark.parametrize(
+    ("data", "charset", "kept"),
+    [
+        (ARTICLE.encode("utf-8"), None, True),  # strict UTF-8, found
+        (ARTICLE.encode("utf-8"), "utf-8", True),  # strict UTF-8, as declared
+        (b"plain ascii page", None, True),
+        (codecs.BOM_UTF8 + ARTICLE.encode("utf-8"), None, False),  # the text has no BOM
+        (ARTICLE.encode("utf-8") + b"\xff" + ARTICLE.encode("utf-8"), "utf-8", False),  # U+FFFD in the text
+        (ARTICLE.encode("gbk"), "gbk", False),
+    ],
+)
+def test_the_input_bytes_are_kept_only_when_they_are_the_text_in_utf8(
+    data: bytes, charset: str | None, kept: bool
+) -> None:
+    out = decode(data, charset=charset, content_type=None)
+    assert (out.utf8 is not None) == kept
+    if kept:
+        assert out.utf8 == out.text.encode("utf-8")
+
+
+def test_a_utf8_page_as_bytes_gives_the_verdict_of_its_text() -> None:
+    # the parser reads the bytes as they came (no encoding of the decoded text again)
+    head = "<head><meta charset=utf-8><title>标题</title></head>"
+    html = f"<html>{head}<body><h1>标题</h1><p>{ARTICLE}</p>😀</body></html>"
+    sieve = Sieve()
+    from_bytes = sieve.clean(html.encode("utf-8"), content_type="text/html")
+    from_text = sieve.clean(html, content_type="text/html")
+    assert from_bytes.to_dict() == from_text.to_dict()
+    assert ARTICLE in from_bytes.text

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from newsieve.exceptions import DecodeError
 
@@ -115,6 +115,9 @@ class Decoded:
     """The Python codec the text was decoded with (``None`` for str input)."""
     source: str
     """Which step decided: str, argument, content-type, bom, meta, detected, fallback."""
+    utf8: bytes | None = field(default=None, repr=False)
+    """The input bytes when they are exactly ``text`` in UTF-8 (a strict UTF-8 or ASCII reading
+    without a BOM): the parser can take them as they are instead of encoding ``text`` again."""
 
 
 def normalize_charset(name: str) -> str | None:
@@ -206,11 +209,22 @@ def decode(data: bytes | str, *, charset: str | None = None, content_type: str |
 
     >>> decode("中文".encode("gbk"), charset="gb2312")
     Decoded(text='中文', charset='gb18030', source='argument')
+    >>> decode("中文".encode()).utf8 == "中文".encode()
+    True
 
     Raises ``DecodeError`` when ``charset`` names no known charset.
     """
     if isinstance(data, str):
         return Decoded(data, None, "str")
+    decoded = _decode(data, charset, content_type)
+    # every UTF-8 reading but these two is strict (or ASCII) of the whole input: its text encodes
+    # back to the very bytes
+    if decoded.charset == "utf-8" and decoded.source not in ("bom", "fallback"):
+        return replace(decoded, utf8=data)
+    return decoded
+
+
+def _decode(data: bytes, charset: str | None, content_type: str | None) -> Decoded:
 
     declared: list[tuple[str, str]] = []
     if charset:

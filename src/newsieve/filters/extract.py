@@ -274,12 +274,14 @@ def _markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, i
     return None
 
 
-def extract_html(html: str, *, url: str | None = None) -> Document:
-    """The article of an HTML page: title, paragraphs, tail blocks and metadata."""
-    doc = _extract(html, url, by_class=True)
+def extract_html(html: str, *, url: str | None = None, utf8: bytes | None = None) -> Document:
+    """The article of an HTML page: title, paragraphs, tail blocks and metadata. ``utf8``: the
+    page as UTF-8 bytes when the caller has them (the parser takes them as they are; else it
+    encodes ``html``)."""
+    doc = _extract(html if utf8 is None else utf8, url, by_class=True)
     main_chars = _main_chars(doc)
     if main_chars < MIN_MAIN_CHARS:
-        retry = _extract(html, url, by_class=False)
+        retry = _extract(html if utf8 is None else utf8, url, by_class=False)
         if _main_chars(retry) > main_chars:
             return retry
     return doc
@@ -290,7 +292,7 @@ def _main_chars(doc: Document) -> int:
     return sum(len(b.text) - b.text.count(" ") for b in doc.blocks if b.kind != "title" and b.kind != "tail")
 
 
-def _extract(html: str, url: str | None, *, by_class: bool) -> Document:
+def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
     parser = LexborHTMLParser(html)
     doc_title, og_title, meta = _head(parser)
     body = parser.body or parser.root

@@ -101,7 +101,7 @@ class Sieve:
                 raise InputTooDeep(over[1], config.max_nesting_depth)
             if over is not None:
                 raise TooManyAttributes(over[1], config.max_element_attributes)
-            doc = _extract.extract_html(decoded.text, url=url)
+            doc = _extract.extract_html(decoded.text, url=url, utf8=decoded.utf8)
         else:
             doc = _extract.extract_text(decoded.text, url=url)
         doc.charset = decoded.charset
