@@ -28,7 +28,8 @@ __all__ = ["Sieve", "SiteRules", "clean"]
 
 _META_KEYS = ("author", "editor", "source", "published_at")
 # What is left of a paragraph after a removal and is not text: separators, bullets, pipes.
-_LEFTOVER = re.compile(r"^[\s|│丨\-—_·•:：,，;；、.。!?！？#*>»]+$")
+_LEFTOVER_MARKS = frozenset("|│丨-—_·•:：,，;；、.。!?！？#*>»")
+_LEFTOVER = re.compile(f"^[\\s{re.escape(''.join(sorted(_LEFTOVER_MARKS)))}]+$")
 _EDGE = " \t\u3000|│丨"
 
 
@@ -224,7 +225,7 @@ def _cleaned_blocks(doc: Document, spans: Sequence[Span]) -> list[tuple[Block, s
     nothing is left but separators) and whether any span touched it."""
     removed = _union(spans)
     n_removed = len(removed)
-    leftover = _LEFTOVER.match
+    leftover, marks = _LEFTOVER.match, _LEFTOVER_MARKS
     out: list[tuple[Block, str, bool]] = []
     i = 0
     for block in doc.blocks:
@@ -235,7 +236,8 @@ def _cleaned_blocks(doc: Document, spans: Sequence[Span]) -> list[tuple[Block, s
             i += 1
         if i == n_removed or removed[i][0] >= end:  # untouched (most blocks)
             text = block.text.strip()
-            out.append((block, "" if text and leftover(text) else text, False))
+            # (a stripped text starts with no space: one that starts with no mark is kept as it is)
+            out.append((block, "" if text and text[0] in marks and leftover(text) else text, False))
             continue
         pieces: list[str] = []
         pos = start
