@@ -86,10 +86,13 @@ def test_the_c_walk_is_built_and_in_use(native: None) -> None:
 
 
 def _assert_same_read(html: str, url: str | None, by_class: bool = True) -> None:
-    (c_h1s, c_tree), (py_h1s, py_tree) = tree_mod._compare_walks(
-        html, url, tree_mod.skipped_tags(), by_class=by_class
-    )
-    assert c_h1s == py_h1s
+    native, python = tree_mod._compare_walks(html, url, tree_mod.skipped_tags(), by_class=by_class)
+    assert (native.titles, native.metas, native.times) == (python.titles, python.metas, python.times)
+    assert native.h1s == python.h1s
+    if native.tree is None or python.tree is None:
+        assert native.tree is python.tree is None
+        return
+    c_tree, py_tree = native.tree, python.tree
     assert (c_tree.tags, c_tree.parent, c_tree.end) == (py_tree.tags, py_tree.parent, py_tree.end)
     assert _units(c_tree) == _units(py_tree)
     assert c_tree.names == py_tree.names
@@ -97,6 +100,7 @@ def _assert_same_read(html: str, url: str | None, by_class: bool = True) -> None
     tree_mod._totals(py_tree)  # the C walk fills the totals choose_main reads
     c_totals = (c_tree.chars, c_tree.link_chars, c_tree.links)
     assert c_totals == (py_tree.chars, py_tree.link_chars, py_tree.links)
+    assert tree_mod._same_page(native, python)
 
 
 @pytest.mark.parametrize("by_class", [True, False])
@@ -109,7 +113,9 @@ def test_c_walk_cuts_every_shape_as_the_python_walk(
 
 
 def test_c_walk_prunes_as_prune_does(native: None) -> None:
-    (h1s, tree), _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags())
+    page, _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags())
+    h1s, tree = page.h1s, page.tree
+    assert tree is not None
     texts = [u.text for u in tree.units]
     # gone: a boilerplate class or id, hidden, a boilerplate role, a hidden style (any case), a
     # pruned <br> or <img> (no line break left); kept: a role that is not boilerplate, a style
@@ -120,8 +126,9 @@ def test_c_walk_prunes_as_prune_does(native: None) -> None:
     ]
     assert h1s == ["标题"]  # what prune removes inside an h1 goes before its text is read
     assert tree.names == ["page wrap", None, "content x", "sidebar", "sidebar", "sidebar", "", None, "a"]
-    (_, loose), _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags(), by_class=False)
-    assert "侧栏" in [u.text for u in loose.units]  # by_class=False: only hidden things go
+    loose, _ = tree_mod._compare_walks(PAGES["pruned"], None, tree_mod.skipped_tags(), by_class=False)
+    assert loose.tree is not None
+    assert "侧栏" in [u.text for u in loose.tree.units]  # by_class=False: only hidden things go
 
 
 def test_a_hidden_body_is_still_read(native: None) -> None:
@@ -216,7 +223,8 @@ def test_the_walk_in_use_extracts_a_page(native: None) -> None:
 
 _SOUP_TAGS = (
     "div", "p", "a", "span", "b", "br", "img", "li", "ul", "table", "tr", "td", "script", "nav", "h1",
-    "x-w", "template", "section", "font", "form", "svg", "iframe", "center", "pre",
+    "x-w", "template", "section", "font", "form", "svg", "iframe", "center", "pre", "title", "meta", "time",
+    "object", "h1",
 )
 _SOUP_TEXTS = (
     "中文", " ", "\xa0", "\u3000", "\n", "\t", "abc", "😀", "\u2028", "\x1c", "", "&nbsp;", "&amp;",
@@ -225,6 +233,10 @@ _SOUP_TEXTS = (
 
 
 _SOUP_CLASSES = ("nav", "sidebar", "content", "article-body", "", " ", "hot rank", "正文", "share x")
+_SOUP_HEAD_ATTRIBUTES = (
+    ' content="内容"', " content", ' property="og:title" content="题"', ' name="author" content="甲"',
+    ' itemprop="datePublished" content="2020-01-02"', ' datetime="2021-03-04"', " datetime", ' name="x"',
+)
 _SOUP_HIDING = (
     " hidden", ' style="display:none"', ' style="color:red"', ' style="Visibility: Hidden"', ' role="menu"',
     ' role="main"', ' style="İSPLAY:none"',
@@ -242,6 +254,8 @@ def _soup(rng: random.Random, depth: int = 0) -> str:
         if tag == "a" and rng.random() < 0.8:
             href = rng.choice(["/x", "/y", "javascript:1", "#a", "", " http://z.cn/ "])
             attrs = f' href="{href}"'
+        if tag in ("meta", "time") and rng.random() < 0.8:
+            attrs += rng.choice(_SOUP_HEAD_ATTRIBUTES)
         if rng.random() < 0.2:
             attrs += f' class="{rng.choice(_SOUP_CLASSES)}"'
         if rng.random() < 0.1:
@@ -265,13 +279,12 @@ def test_c_walk_matches_on_random_tag_soup(native: None) -> None:
 
 def test_a_custom_tag_to_skip_uses_the_python_walk() -> None:
     # lexbor gives a tag it does not know an id of its own per page: the C walk's table cannot
-    # hold it, so walk() takes the Python walk, which skips it by name
+    # hold it, so read_page() takes the Python walk, which skips it by name
     skip = tree_mod.skipped_tags() | {"x-ad"}
     assert tree_mod._kinds(skip) is None
-    body = LexborHTMLParser("<body><p>正文</p><x-ad><p>广告</p></x-ad></body>").body
-    assert body is not None
-    _, tree = tree_mod.read_body(body, None, skip)
-    assert [u.text for u in tree.units] == ["正文"]
+    parser = LexborHTMLParser("<body><p>正文</p><x-ad><p>广告</p></x-ad></body>")
+    tree = tree_mod.read_page(parser, None, skip).tree
+    assert tree is not None and [u.text for u in tree.units] == ["正文"]
 
 
 _MARKUP = (

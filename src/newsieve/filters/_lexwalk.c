@@ -7,6 +7,9 @@
  * only what the walk produces: the blocks with their subtree totals, and the units' text
  * (squashed here too, as ``_text.squash`` does).
  *
+ * ``heads`` reads the title, meta and time elements and the h1s of the whole page in one pass
+ * (``_tree.read_page``), where two CSS selections did (lexbor tries each selector on every element).
+ *
  * ``markup_over`` is ``extract.markup_over``'s scan of the tags before a page is parsed (how deep
  * they nest, how many attributes one has), the same scan as its Python version (which runs where
  * this module is not built).
@@ -590,6 +593,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             href = f.href;
             continue;
         }
+        __builtin_prefetch(node->next); /* (the walk waits on memory more than it computes) */
         if (node->type == NODE_TEXT) {
             ns_str *text = &((ns_chardata *)node)->data;
             if (text->data != NULL && text->length && has_nonspace(text->data, text->length)) {
@@ -822,6 +826,191 @@ done:
     PyMem_Free(seg.data);
     PyMem_Free(units.data);
     PyMem_Free(pieces.data);
+    PyMem_Free(stack.data);
+    return result;
+}
+
+/* -- the head of a page and its h1s (``extract._head``, ``_tree._h1_texts``) ------------------ */
+
+#define FLAG_JUNK 0x80 /* kinds[]: a tag _text.patterns().junk_tags names */
+
+/* The value of the attribute ``name`` of an element as a str ('' when it has none or no value). */
+static PyObject *attr_str(ns_node *element, const char *name) {
+    for (void *attr = lxb_first_attribute(element); attr != NULL; attr = lxb_next_attribute(attr)) {
+        size_t n = 0;
+        const unsigned char *local = lxb_attr_local_name(attr, &n);
+        if (local == NULL || !name_is(local, n, name)) continue;
+        attr_value v = {NULL, 0, 1};
+        v.data = lxb_attr_value(attr, &v.length);
+        if (v.data == NULL) v.length = 0;
+        return decode_value(&v);
+    }
+    return PyUnicode_FromStringAndSize("", 0);
+}
+
+static int has_attr(ns_node *element, const char *name) {
+    for (void *attr = lxb_first_attribute(element); attr != NULL; attr = lxb_next_attribute(attr)) {
+        size_t n = 0;
+        const unsigned char *local = lxb_attr_local_name(attr, &n);
+        if (local != NULL && name_is(local, n, name)) return 1;
+    }
+    return 0;
+}
+
+/* The text of ``element``'s subtree (its text nodes, in order) into ``buf``; with ``ctx``, without
+   the subtrees of junk elements and of those ``prune`` removes (not h1s): an h1's text as
+   ``_tree._h1_texts`` reads it. 0, or -1 on error. */
+static int subtree_text(ns_node *element, const unsigned char *kinds, Py_ssize_t nkinds, const prune_ctx *ctx,
+                        vec *buf) {
+    vec stack = VEC(ns_node *);
+    ns_node *node = element->first_child;
+    int failed = 0;
+    for (;;) {
+        if (node == NULL) {
+            if (stack.len == 0) break;
+            node = AT(stack, ns_node *, --stack.len);
+            continue;
+        }
+        if (node->type == NODE_TEXT) {
+            ns_str *text = &((ns_chardata *)node)->data;
+            for (size_t k = 0; text->data != NULL && k < text->length; k++) {
+                if (vec_push(buf, &text->data[k])) {
+                    failed = 1;
+                    break;
+                }
+            }
+            if (failed) break;
+        } else if (node->type == NODE_ELEMENT) {
+            uintptr_t tag = node->local_name;
+            int flags = tag < (uintptr_t)nkinds ? kinds[tag] : KIND_INLINE;
+            int enter = 1;
+            if (ctx != NULL) {
+                if (flags & FLAG_JUNK) {
+                    enter = 0;
+                } else {
+                    element_attrs a;
+                    PyObject *name = NULL;
+                    read_attrs(node, &a);
+                    int drop = pruned(node, flags, 0, 0, &a, ctx, &name);
+                    if (drop < 0) {
+                        failed = 1;
+                        break;
+                    }
+                    enter = !drop;
+                }
+            }
+            if (enter && node->first_child != NULL) {
+                if (vec_push(&stack, &node->next)) {
+                    failed = 1;
+                    break;
+                }
+                node = node->first_child;
+                continue;
+            }
+        }
+        node = node->next;
+    }
+    PyMem_Free(stack.data);
+    return failed ? -1 : 0;
+}
+
+static PyObject *text_of(ns_node *element, const unsigned char *kinds, Py_ssize_t nkinds, const prune_ctx *ctx) {
+    vec buf = VEC(unsigned char);
+    if (subtree_text(element, kinds, nkinds, ctx, &buf) < 0) {
+        PyMem_Free(buf.data);
+        return NULL;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(buf.data ? (const char *)buf.data : "", buf.len, "replace");
+    PyMem_Free(buf.data);
+    return text;
+}
+
+/* heads(root_id, kinds, title_id, meta_id, time_id, by_class, unlikely_cache, unlikely, hides)
+   -> (titles, metas, times, h1s), in document order over the whole tree under the root: the texts
+   of the title elements; (property, name, itemprop, content) of the meta elements with a content
+   attribute; the datetime of the time elements with one; the texts of the h1s that are not
+   inside junk, without junk and what prune removes inside them. What ``extract._head`` and
+   ``_tree._h1_texts`` read with two CSS selections over the page (~120 us a page of
+   bench_filters: lexbor tries each selector on every element), in one pass. */
+static PyObject *heads(PyObject *self, PyObject *args) {
+    unsigned long long root_id;
+    const unsigned char *kinds;
+    Py_ssize_t nkinds;
+    unsigned long long title_id, meta_id, time_id;
+    prune_ctx ctx = {0};
+    if (!PyArg_ParseTuple(args, "Ky#KKKpO!OO", &root_id, &kinds, &nkinds, &title_id, &meta_id, &time_id,
+                          &ctx.by_class, &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides))
+        return NULL;
+    if (lxb_first_attribute == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind() the lexbor attribute functions first");
+        return NULL;
+    }
+    ns_node *root = (ns_node *)(uintptr_t)root_id;
+    if (root == NULL) {
+        PyErr_SetString(PyExc_ValueError, "no root node");
+        return NULL;
+    }
+    PyObject *lists[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)};
+    PyObject *result = NULL;
+    typedef struct {
+        ns_node *next;
+        int junk; /* inside a junk element */
+    } hframe;
+    vec stack = VEC(hframe);
+    for (int k = 0; k < 4; k++) {
+        if (lists[k] == NULL) goto done;
+    }
+    ns_node *node = root;
+    int junk = 0;
+    for (;;) {
+        if (node == NULL) {
+            if (stack.len == 0) break;
+            hframe f = AT(stack, hframe, --stack.len);
+            node = f.next;
+            junk = f.junk;
+            continue;
+        }
+        __builtin_prefetch(node->next); /* (the pass waits on memory more than it computes: 52 -> 41 us) */
+        if (node->type != NODE_ELEMENT) {
+            node = node == root ? NULL : node->next;
+            continue;
+        }
+        __builtin_prefetch(node->first_child);
+        uintptr_t tag = node->local_name;
+        int flags = tag < (uintptr_t)nkinds ? kinds[tag] : KIND_INLINE;
+        PyObject *item = NULL;
+        PyObject *into = NULL;
+        if (tag == title_id) {
+            item = text_of(node, kinds, nkinds, NULL);
+            into = lists[0];
+        } else if (tag == meta_id && has_attr(node, "content")) {
+            item = Py_BuildValue("(NNNN)", attr_str(node, "property"), attr_str(node, "name"),
+                                 attr_str(node, "itemprop"), attr_str(node, "content"));
+            into = lists[1];
+        } else if (tag == time_id && has_attr(node, "datetime")) {
+            item = attr_str(node, "datetime");
+            into = lists[2];
+        } else if ((flags & FLAG_H1) && !junk) {
+            item = text_of(node, kinds, nkinds, &ctx);
+            into = lists[3];
+        }
+        if (into != NULL) {
+            int failed = item == NULL || PyList_Append(into, item);
+            Py_XDECREF(item);
+            if (failed) goto done;
+        }
+        if (node->first_child != NULL) {
+            hframe f = {node == root ? NULL : node->next, junk}; /* (not the root's siblings) */
+            if (vec_push(&stack, &f)) goto done;
+            junk = junk || (flags & FLAG_JUNK);
+            node = node->first_child;
+        } else {
+            node = node == root ? NULL : node->next;
+        }
+    }
+    result = PyTuple_Pack(4, lists[0], lists[1], lists[2], lists[3]);
+done:
+    for (int k = 0; k < 4; k++) Py_XDECREF(lists[k]);
     PyMem_Free(stack.data);
     return result;
 }
@@ -1086,6 +1275,9 @@ static PyMethodDef methods[] = {
      "walk(root_id, kinds, unit_type, by_class, unlikely_cache, unlikely, hides, href_of, line_edge, edge_space, "
      "join, scoring) -> (tag ids, parents, node ids, ends, units, chars, link chars, links, names, scores): see "
      "_tree._native_walk."},
+    {"heads", heads, METH_VARARGS,
+     "heads(root_id, kinds, title_id, meta_id, time_id, by_class, unlikely_cache, unlikely, hides) -> (titles, "
+     "metas, times, h1s): see there."},
     {"bind", bind, METH_VARARGS,
      "bind(first_attribute, next_attribute, attr_local_name, attr_value): addresses of lexbor's functions."},
     {"layout", layout, METH_NOARGS, "Byte offsets of the lexbor struct fields this module reads."},

@@ -29,6 +29,23 @@ def walk(
     list[str | None],  # names: each block's "class id", stripped
     list[float],  # scores (_tree._scores)
 ]: ...
+def heads(
+    root_id: int,
+    kinds: bytes,
+    title_id: int,
+    meta_id: int,
+    time_id: int,
+    by_class: bool,
+    unlikely_cache: dict[str, bool],
+    unlikely: Callable[[str], bool],
+    hides: Callable[[str | None, str | None], bool],
+    /,
+) -> tuple[
+    list[str],  # titles
+    list[tuple[str, str, str, str]],  # metas: property, name, itemprop, content
+    list[str],  # times
+    list[str],  # h1s
+]: ...
 def bind(first_attribute: int, next_attribute: int, attr_local_name: int, attr_value: int, /) -> None: ...
 def layout() -> dict[str, int]: ...
 def markup_over(

@@ -1,8 +1,9 @@
 """The body of a page as units (paragraphs), and the choice of its main content.
 
-``read_body`` cuts the body into units in one pass, leaving out what is never the article (the
-C walk passes over it; the Python walk runs after ``prune`` has removed it); ``choose_main``
-scores containers the Readability way, in characters (see ``extract``).
+``read_page`` reads the head and the h1s and cuts the body into units in one pass, leaving out
+what is never the article (the C walk passes over it; the Python walk runs after ``prune`` has
+removed it); ``choose_main`` scores containers the Readability way, in characters (see
+``extract``).
 Blocks are indexed in pre-order, so the subtree of block ``i`` is the range ``[i, end[i]]``.
 """
 
@@ -28,8 +29,8 @@ except ImportError:  # not built (no C compiler at install): the Python walk
     NATIVE_BUILT = False
 
 __all__ = [
-    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Tree", "Unit", "choose_main", "link_lists", "native_enabled",
-    "nonspace", "prune", "read_body", "skipped_tags",
+    "BLOCK_TAGS", "PARAGRAPH_TAGS", "Page", "Tree", "Unit", "choose_main", "link_lists", "native_enabled",
+    "nonspace", "prune", "read_page", "skipped_tags",
 ]
 
 MIN_UNIT_CHARS = 15
@@ -138,26 +139,94 @@ def nonspace(text: str) -> int:
 # -- walking --------------------------------------------------------------------------------
 
 
-def read_body(
-    body: LexborNode, url: str | None, skip: frozenset[str] | None = None, *, by_class: bool = True
-) -> tuple[list[str], Tree]:
-    """The texts of the h1s and the body cut into blocks and units, without what ``prune``
-    removes (``by_class``: also the elements whose class or id reads as boilerplate).
+Meta = tuple[str, str, str, str]
+"""``(property, name, itemprop, content)`` of a ``<meta content>`` ('' for an attribute it has not)."""
 
-    One depth-first pass over the body by child/next links (no parent lookups). Only block
-    elements get an index (inline ones only pass on their block and link), so a block's subtree
-    is the index range ``[i, end[i]]``. Elements whose tag is in ``skip`` (``skipped_tags()`` by
-    default) are passed over with all they hold. The C walk passes over what ``prune`` would
-    remove, and leaves the page as it was but for the h1s; the Python walk runs on the pruned
-    page."""
+
+@dataclass(slots=True)
+class Page:
+    """What extraction reads off a parsed page (``read_page``), in document order."""
+
+    titles: list[str]
+    """The texts of the ``<title>`` elements."""
+    metas: list[Meta]
+    """The ``<meta>`` elements with a ``content`` attribute."""
+    times: list[str]
+    """The ``datetime`` of the ``<time>`` elements with one."""
+    h1s: list[str]
+    """The texts of the h1s that are not inside junk, without junk and what ``prune`` removes
+    inside them (read before anything around them is removed)."""
+    tree: Tree | None
+    """The body cut into blocks and units (``walk``), None for a page without one."""
+
+
+def read_page(
+    parser: LexborHTMLParser, url: str | None, skip: frozenset[str] | None = None, *, by_class: bool = True
+) -> Page:
+    """The head's title and meta tags, the h1s, and the body cut into blocks and units without
+    what ``prune`` removes (``by_class``: also the elements whose class or id reads as
+    boilerplate).
+
+    The walk is one depth-first pass over the body by child/next links (no parent lookups). Only
+    block elements get an index (inline ones only pass on their block and link), so a block's
+    subtree is the index range ``[i, end[i]]``. Elements whose tag is in ``skip``
+    (``skipped_tags()`` by default) are passed over with all they hold. In C (``_lexwalk``: one
+    pass for the head and h1s, ``heads``, one for the body, ``walk``), what ``prune`` would remove
+    is passed over and the page is left as it was; in Python, CSS selections read the head and
+    ``prune`` removes before the walk."""
     skip = skipped_tags() if skip is None else skip
+    body = parser.body or parser.root
     if native_walk_ok() and _kinds(skip) is not None:
-        h1s = _h1_texts(body, by_class)
-        return h1s, _native_walk(body, url, skip, by_class=by_class)
+        titles, metas, times, h1s = _native_heads(parser, by_class)
+        tree = _native_walk(body, url, skip, by_class=by_class) if body is not None else None
+        return Page(titles, metas, times, h1s, tree)
+    titles, metas, times = _head_items(parser)
+    if body is None:
+        return Page(titles, metas, times, [], None)
     h1s, names = prune(body, by_class=by_class)
     tree = _python_walk(body, url, skip)
     tree.names = [names.get(i) for i in tree.ids]
-    return h1s, tree
+    return Page(titles, metas, times, h1s, tree)
+
+
+_HEAD_SELECTOR = "title, meta[content], time[datetime]"
+
+
+def _head_items(parser: LexborHTMLParser) -> tuple[list[str], list[Meta], list[str]]:
+    """``Page``'s titles, metas and times, from one CSS selection (the Python way)."""
+    titles: list[str] = []
+    metas: list[Meta] = []
+    times: list[str] = []
+    for node in parser.css(_HEAD_SELECTOR):
+        tag = node.tag
+        if tag == "title":
+            titles.append(node.text())
+            continue
+        attrs = node.attributes
+        if tag == "time":
+            times.append(attrs.get("datetime") or "")
+            continue
+        metas.append((
+            attrs.get("property") or "", attrs.get("name") or "", attrs.get("itemprop") or "",
+            attrs.get("content") or "",
+        ))
+    return titles, metas, times
+
+
+def _native_heads(
+    parser: LexborHTMLParser, by_class: bool
+) -> tuple[list[str], list[Meta], list[str], list[str]]:
+    """``Page``'s titles, metas, times and h1s, in one pass of the C walk over the page."""
+    root = parser.root
+    if root is None:
+        return [], [], [], []
+    table = _kinds(skipped_tags())
+    if table is None or not _bind_lexbor():
+        raise ValueError("the C walk cannot read this page: use _head_items and prune")
+    title, meta, time = _head_tag_ids()
+    return _lexwalk.heads(
+        root.mem_id, table[0], title, meta, time, by_class, _unlikely_cache, _is_unlikely, _hides
+    )
 
 
 def _python_walk(body: LexborNode, url: str | None, skip: frozenset[str]) -> Tree:
@@ -262,9 +331,11 @@ def _ends(tree: Tree) -> None:
 
 KIND_INLINE, KIND_BLOCK, KIND_SKIP, KIND_LINK, KIND_BREAK = range(5)
 """What ``_lexwalk.walk`` does with an element, by its tag id (see ``_kinds``)."""
-FLAG_NEVER_UNLIKELY, FLAG_H1, FLAG_PARAGRAPH = 0x10, 0x20, 0x40
+FLAG_NEVER_UNLIKELY, FLAG_H1, FLAG_PARAGRAPH, FLAG_JUNK = 0x10, 0x20, 0x40, 0x80
 """Or-ed into a tag's kind: the tag is in ``_NEVER_UNLIKELY``; the tag is h1 (never pruned); the
-tag is in ``PARAGRAPH_TAGS``."""
+tag is in ``PARAGRAPH_TAGS``; the tag is junk (``patterns().junk_tags``)."""
+HEAD_TAGS = ("title", "meta", "time")
+"""The tags ``heads`` reads (``extract._head``)."""
 
 MAX_STATIC_TAG_ID = 4096
 """lexbor numbers the tags it knows from 0 up (about 200); any other tag gets an id that is an
@@ -278,7 +349,8 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
     tag in the rules' skipped tags): such a walk is the Python one."""
     probe = LexborHTMLParser("<p></p>")
     by_name: dict[str, int] = {}
-    for name in BLOCK_TAGS | skip | _NEVER_UNLIKELY | PARAGRAPH_TAGS | {"a", "br", "img", "h1"}:
+    junk = patterns().junk_tags
+    for name in BLOCK_TAGS | skip | junk | _NEVER_UNLIKELY | PARAGRAPH_TAGS | {"a", "br", "img", "h1"}:
         tag_id = probe.create_node(name).tag_id
         if not isinstance(tag_id, int) or not 0 <= tag_id < MAX_STATIC_TAG_ID:
             return None
@@ -301,10 +373,20 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
             kind |= FLAG_H1
         if name in PARAGRAPH_TAGS:
             kind |= FLAG_PARAGRAPH
+        if name in junk:
+            kind |= FLAG_JUNK
         kinds[tag_id] = kind
     if len(set(by_name.values())) != len(by_name):  # two tags with one id: not lexbor's table
         return None
     return bytes(kinds), {by_name[name]: name for name in BLOCK_TAGS}
+
+
+@lru_cache(maxsize=1)
+def _head_tag_ids() -> tuple[int, int, int]:
+    """lexbor's ids of ``HEAD_TAGS``."""
+    probe = LexborHTMLParser("<p></p>")
+    title, meta, time = (probe.create_node(name).tag_id for name in HEAD_TAGS)
+    return title, meta, time
 
 
 LEXBOR_ATTRIBUTE_API = (
@@ -359,15 +441,18 @@ def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str], *, by_
 
 
 NATIVE_PROBE = (
-    "<body class=page><div class=a>  一<b>二</b>\n<p>三 <a href=/x>四\xa0五</a><a href=/x>六</a><br>七</p>"
+    "<title>题 - 站</title><meta property=og:title content=题><meta name=author content><title>二</title>"
+    "<body class=page><time datetime=2020-01-02>时</time><svg><title>图</title></svg>"
+    "<object><h1>不读</h1></object><div class=a>  一<b>二</b>\n"
+    "<p>三 <a href=/x>四\xa0五</a><a href=/x>六</a><br>七</p>"
     "<script>八</script><ul><li><a href='javascript:void(0)'>九</a></li><li>十<img>十一</li></ul>"
     "<!-- 注释 --><nav>十二</nav><x-custom>十三<div>十四</div></x-custom>\u3000十五</div>"
     "<table><tr><td>十六</td></tr></table><div id=sidebar>侧栏</div><p hidden>隐</p>"
     "<div role=Navigation>导航</div><span style='DISPLAY: none'>藏</span><h1 class=sidebar>题"
     "<i class=sidebar>外</i></h1><article class=sidebar id=main>文</article>尾</body>"
 )
-"""A page whose walk exercises every branch of ``_lexwalk.walk`` and ``prune``: ``native_walk_ok``
-compares it with ``_python_walk``'s."""
+"""A page whose reading exercises every branch of ``_lexwalk.heads``, ``_lexwalk.walk`` and
+``prune``: ``native_walk_ok`` compares it with the Python reading's."""
 
 
 def _same_tree(a: Tree, b: Tree) -> bool:
@@ -384,20 +469,32 @@ def _same_tree(a: Tree, b: Tree) -> bool:
     return shape(a) == shape(b)
 
 
-def _compare_walks(html: str, url: str | None, skip: frozenset[str], *, by_class: bool = True) -> tuple[
-    tuple[list[str], Tree], tuple[list[str], Tree]
-]:
-    """``read_body`` the C way and the Python way, each on its own parse of ``html`` (the Python
-    way removes nodes). Node ids differ between parses: compare with ``_same_tree``."""
-    c_body = LexborHTMLParser(html).body
-    py_body = LexborHTMLParser(html).body
-    if c_body is None or py_body is None:
-        raise ValueError("no body")
-    c_read = _h1_texts(c_body, by_class), _native_walk(c_body, url, skip, by_class=by_class)
+def _compare_walks(
+    html: str, url: str | None, skip: frozenset[str], *, by_class: bool = True
+) -> tuple[Page, Page]:
+    """``read_page`` the C way and the Python way, each on its own parse of ``html`` (the Python
+    way removes nodes). Node ids differ between parses: compare with ``_same_page``."""
+    c_parser, py_parser = LexborHTMLParser(html), LexborHTMLParser(html)
+    c_body = c_parser.body or c_parser.root
+    titles, metas, times, h1s = _native_heads(c_parser, by_class)
+    c_tree = _native_walk(c_body, url, skip, by_class=by_class) if c_body is not None else None
+    native = Page(titles, metas, times, h1s, c_tree)
+    titles, metas, times = _head_items(py_parser)
+    py_body = py_parser.body or py_parser.root
+    if py_body is None:
+        return native, Page(titles, metas, times, [], None)
     h1s, names = prune(py_body, by_class=by_class)
     py_tree = _python_walk(py_body, url, skip)
     py_tree.names = [names.get(i) for i in py_tree.ids]
-    return c_read, (h1s, py_tree)
+    return native, Page(titles, metas, times, h1s, py_tree)
+
+
+def _same_page(a: Page, b: Page) -> bool:
+    if (a.titles, a.metas, a.times, a.h1s) != (b.titles, b.metas, b.times, b.h1s):
+        return False
+    if a.tree is None or b.tree is None:
+        return a.tree is b.tree
+    return _same_tree(a.tree, b.tree)
 
 
 def _layout_ok() -> bool:
@@ -452,10 +549,9 @@ def native_walk_ok() -> bool:
         if _kinds(skip) is None or not _layout_ok() or not _bind_lexbor():
             return False
         for by_class in (True, False):
-            (c_h1s, c_tree), (py_h1s, py_tree) = _compare_walks(
-                NATIVE_PROBE, "http://example.com/a/b.html", skip, by_class=by_class
-            )
-            if c_h1s != py_h1s or not _same_tree(c_tree, py_tree):
+            url = "http://example.com/a/b.html"
+            native, python = _compare_walks(NATIVE_PROBE, url, skip, by_class=by_class)
+            if not _same_page(native, python):
                 return False
         return True
     except Exception:  # any failure means: use the Python walk
@@ -694,22 +790,3 @@ def prune(body: LexborNode, *, by_class: bool = True) -> tuple[list[str], dict[i
             names[node.mem_id] = name.strip()
     h1s.reverse()
     return h1s, names
-
-
-def _h1_texts(body: LexborNode, by_class: bool) -> list[str]:
-    """``prune``'s h1 texts, for the C walk (which prunes as it goes): what prune would remove
-    inside an h1 is removed before its text is read; nothing else is."""
-    junk = patterns().junk_tags
-    h1s: list[str] = []
-    for h1 in reversed(body.css("h1")):  # (an h1 inside an h1 is read first, as prune does)
-        for node in _selected(h1, _PRUNE_SELECTOR):
-            tag = node.tag or ""
-            if tag != "h1":
-                attrs = node.attributes
-                if _pruned(tag, attrs, f"{attrs.get('class') or ''} {attrs.get('id') or ''}", by_class):
-                    node.decompose()
-        text = _h1_text(h1, junk)
-        if text is not None:
-            h1s.append(text)
-    h1s.reverse()
-    return h1s

@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import choose_main, link_lists, native_enabled, read_body
+from ._tree import Meta, choose_main, link_lists, native_enabled, read_page
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text", "markup_over"]
@@ -77,23 +77,14 @@ _META_DATE_KEYS = (
 # -- documents ------------------------------------------------------------------------------
 
 
-def _head(parser: LexborHTMLParser) -> tuple[str, str, dict[str, str]]:
-    """<title>, og:title and metadata from meta tags (one native selection)."""
-    doc_title = ""
+def _head(titles: list[str], metas: list[Meta], times: list[str]) -> tuple[str, str, dict[str, str]]:
+    """<title>, og:title and metadata from meta tags and <time>, as ``read_page`` found them:
+    the first of each wins."""
+    doc_title = next((t for t in titles if t), "")
     og_title = ""
     meta: dict[str, str] = {}
-    time_value = ""
-    for node in parser.css("title, meta[content], time[datetime]"):
-        tag = node.tag
-        if tag == "title":
-            doc_title = doc_title or node.text()
-            continue
-        attrs = node.attributes
-        if tag == "time":
-            time_value = time_value or attrs.get("datetime") or ""
-            continue
-        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
-        content = attrs.get("content") or ""
+    for prop, name, itemprop, content in metas:
+        key = (prop or name or itemprop).strip().lower()
         if not key or not content:
             continue
         if key == "og:title" and not og_title:
@@ -106,6 +97,7 @@ def _head(parser: LexborHTMLParser) -> tuple[str, str, dict[str, str]]:
             author = _text.clean_meta_value(content)
             if author and "://" not in author:
                 meta["author"] = author
+    time_value = next((t for t in times if t), "")
     if "published_at" not in meta and time_value:
         date = _text.iso_date(time_value)
         if date:
@@ -293,12 +285,12 @@ def _main_chars(doc: Document) -> int:
 
 
 def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
-    parser = LexborHTMLParser(html)
-    doc_title, og_title, meta = _head(parser)
-    body = parser.body or parser.root
-    if body is None:
+    page = read_page(LexborHTMLParser(html), url, by_class=by_class)
+    doc_title, og_title, meta = _head(page.titles, page.metas, page.times)
+    tree = page.tree
+    if tree is None:
         return _assemble(squash(doc_title), [], url=url, meta=meta)
-    found_h1s, tree = read_body(body, url, by_class=by_class)
+    found_h1s = page.h1s
     h1s = [t for t in (squash(h) for h in found_h1s[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
     units = tree.units
