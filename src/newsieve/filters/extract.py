@@ -112,10 +112,6 @@ def _site(url: str | None) -> str | None:
     return host or None
 
 
-def _kind(tag: str) -> BlockKind:
-    return _KIND.get(tag, "p")
-
-
 def _is_noise(text: str) -> bool:
     """A breadcrumb or a copyright/ICP line (cheap substring checks before the regexes)."""
     if len(text) > COPYRIGHT_MAX_CHARS:
@@ -270,26 +266,22 @@ def extract_html(html: str, *, url: str | None = None, utf8: bytes | None = None
     """The article of an HTML page: title, paragraphs, tail blocks and metadata. ``utf8``: the
     page as UTF-8 bytes when the caller has them (the parser takes them as they are; else it
     encodes ``html``)."""
-    doc = _extract(html if utf8 is None else utf8, url, by_class=True)
-    main_chars = _main_chars(doc)
+    doc, main_chars = _extract(html if utf8 is None else utf8, url, by_class=True)
     if main_chars < MIN_MAIN_CHARS:
-        retry = _extract(html if utf8 is None else utf8, url, by_class=False)
-        if _main_chars(retry) > main_chars:
+        retry, retry_chars = _extract(html if utf8 is None else utf8, url, by_class=False)
+        if retry_chars > main_chars:
             return retry
     return doc
 
 
-def _main_chars(doc: Document) -> int:
-    # nonspace() of each block: its text is a unit's, squashed, so only single spaces are space
-    return sum(len(b.text) - b.text.count(" ") for b in doc.blocks if b.kind != "title" and b.kind != "tail")
-
-
-def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
+def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> tuple[Document, int]:
+    """The document, and the characters of its article blocks (not the title nor the tail;
+    spaces not counted)."""
     page = read_page(LexborHTMLParser(html), url, by_class=by_class)
     doc_title, og_title, meta = _head(page.titles, page.metas, page.times)
     tree = page.tree
     if tree is None:
-        return _assemble(squash(doc_title), [], url=url, meta=meta)
+        return _assemble(squash(doc_title), [], url=url, meta=meta), 0
     found_h1s = page.h1s
     h1s = [t for t in (squash(h) for h in found_h1s[:5]) if t]
     title = _text.choose_title(doc_title, og_title, h1s)
@@ -332,7 +324,9 @@ def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
         elif (name := _text.byline(unit.text)) is not None:
             meta.setdefault("author", name)
     body_blocks: list[_Entry] = []
+    main_chars = 0
     started = False
+    tags = tree.tags
     for k in main_idx:
         unit = units[k]
         text = unit.text
@@ -347,7 +341,8 @@ def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
         if len(text) <= COPYRIGHT_MAX_CHARS and _is_noise(text):
             continue
         started = True
-        body_blocks.append((text, _kind(tree.tags[unit.owner]), unit.link_chars, unit.links or []))
+        body_blocks.append((text, _KIND.get(tags[unit.owner], "p"), unit.link_chars, unit.links or []))
+        main_chars += unit.chars
     for text, *_ in body_blocks[:3]:
         name = _text.reporter(text)
         if name:
@@ -378,7 +373,7 @@ def _extract(html: str | bytes, url: str | None, *, by_class: bool) -> Document:
                     meta.setdefault("editor", fields["editor"])
 
     meta["raw_title"] = squash(doc_title)
-    return _assemble(title, body_blocks, url=url, meta=meta)
+    return _assemble(title, body_blocks, url=url, meta=meta), main_chars
 
 
 def extract_text(text: str, *, url: str | None = None) -> Document:
