@@ -532,10 +532,11 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     prune_ctx ctx;
     squash_sets sets;
     scoring sc; /* (on the stack, 8 KB: the walk calls Python, and another thread may walk meanwhile) */
-    if (!PyArg_ParseTuple(args, "Ky#O!pO!OOOUUO(ndddU)", &root_id, &kinds, &nkinds, &PyType_Type, &unit_type,
-                          &ctx.by_class, &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides, &ctx.href_of,
-                          &sets.line_edge, &sets.edge_space, &sets.join, &sc.min_unit_chars, &sc.max_link_density,
-                          &sc.chars_per_point, &sc.max_points, &sc.punct))
+    PyObject *tag_names;
+    if (!PyArg_ParseTuple(args, "Ky#O!O!pO!OOOUUO(ndddU)", &root_id, &kinds, &nkinds, &PyList_Type, &tag_names,
+                          &PyType_Type, &unit_type, &ctx.by_class, &PyDict_Type, &ctx.cache, &ctx.unlikely,
+                          &ctx.hides, &ctx.href_of, &sets.line_edge, &sets.edge_space, &sets.join,
+                          &sc.min_unit_chars, &sc.max_link_density, &sc.chars_per_point, &sc.max_points, &sc.punct))
         return NULL;
     if (scoring_init(&sc) < 0) return NULL;
     if (!PyAnySet_Check(sets.join)) {
@@ -781,26 +782,36 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             nlinks[q] += nlinks[i];
             if (ends[i] > ends[q]) ends[q] = ends[i];
         }
+        /* (no list of node ids: nothing reads them after a C walk) */
         for (int k = 0; k < 8; k++) {
-            if ((lists[k] = PyList_New(nblocks)) == NULL) goto text_done;
+            if ((lists[k] = PyList_New(k == 2 ? 0 : nblocks)) == NULL) goto text_done;
         }
+        PyObject *zero = PyFloat_FromDouble(0.0); /* most blocks score nothing: one float for them */
+        if (zero == NULL) goto text_done;
+        Py_ssize_t nnames = PyList_GET_SIZE(tag_names);
         for (Py_ssize_t i = 0; i < nblocks; i++) {
+            uintptr_t tag = AT(tags, uintptr_t, i);
+            PyObject *tag_name = tag < (uintptr_t)nnames ? PyList_GET_ITEM(tag_names, (Py_ssize_t)tag) : Py_None;
             PyObject *values[8] = {
-                PyLong_FromUnsignedLongLong(AT(tags, uintptr_t, i)), PyLong_FromSsize_t(AT(parents, Py_ssize_t, i)),
-                PyLong_FromUnsignedLongLong(AT(ids, uintptr_t, i)),  PyLong_FromSsize_t(ends[i]),
-                PyLong_FromSsize_t(chars[i]),                        PyLong_FromSsize_t(link_chars[i]),
-                PyLong_FromSsize_t(nlinks[i]),                       PyFloat_FromDouble(score[i]),
+                Py_NewRef(tag_name),          PyLong_FromSsize_t(AT(parents, Py_ssize_t, i)),
+                NULL,                         PyLong_FromSsize_t(ends[i]),
+                PyLong_FromSsize_t(chars[i]), PyLong_FromSsize_t(link_chars[i]),
+                PyLong_FromSsize_t(nlinks[i]), score[i] == 0.0 ? Py_NewRef(zero) : PyFloat_FromDouble(score[i]),
             };
             int failed = 0;
             for (int k = 0; k < 8; k++) {
-                if (values[k] == NULL) failed = 1;
+                if (k != 2 && values[k] == NULL) failed = 1;
             }
             if (failed) {
                 for (int k = 0; k < 8; k++) Py_XDECREF(values[k]);
+                Py_DECREF(zero);
                 goto text_done;
             }
-            for (int k = 0; k < 8; k++) PyList_SET_ITEM(lists[k], i, values[k]);
+            for (int k = 0; k < 8; k++) {
+                if (k != 2) PyList_SET_ITEM(lists[k], i, values[k]);
+            }
         }
+        Py_DECREF(zero);
         result = Py_BuildValue("(OOOOOOOOOO)", lists[0], lists[1], lists[2], lists[3], out_units, lists[4], lists[5],
                                lists[6], names, lists[7]);
     text_done:
@@ -1272,8 +1283,8 @@ static PyMethodDef methods[] = {
      "markup_over(html, depth_limit, attribute_limit, no_depth, raw) -> ('depth' | 'attributes', n) | None: see "
      "extract.markup_over."},
     {"walk", walk, METH_VARARGS,
-     "walk(root_id, kinds, unit_type, by_class, unlikely_cache, unlikely, hides, href_of, line_edge, edge_space, "
-     "join, scoring) -> (tag ids, parents, node ids, ends, units, chars, link chars, links, names, scores): see "
+     "walk(root_id, kinds, tag_names, unit_type, by_class, unlikely_cache, unlikely, hides, href_of, line_edge, "
+     "edge_space, join, scoring) -> (tags, parents, [], ends, units, chars, link chars, links, names, scores): see "
      "_tree._native_walk."},
     {"heads", heads, METH_VARARGS,
      "heads(root_id, kinds, title_id, meta_id, time_id, by_class, unlikely_cache, unlikely, hides) -> (titles, "

@@ -6,6 +6,7 @@ from typing import Any
 def walk(
     root_id: int,
     kinds: bytes,
+    tag_names: list[str | None],
     unit_type: type[tuple[Any, ...]],
     by_class: bool,
     unlikely_cache: dict[str, bool],
@@ -18,9 +19,9 @@ def walk(
     scoring: tuple[int, float, float, float, str],  # _tree._SCORING
     /,
 ) -> tuple[
-    list[int],  # tag ids
+    list[str | None],  # tag names (the root's: None when it is not a block tag)
     list[int],  # parents
-    list[int],  # node ids
+    list[int],  # node ids: none
     list[int],  # ends
     list[Any],  # units: instances of unit_type (owner, text, chars, link chars, links)
     list[int],  # chars

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -343,10 +343,10 @@ address. A tag of ours above this is not one lexbor knows: the C walk is not use
 
 
 @lru_cache(maxsize=8)
-def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
+def _kinds(skip: frozenset[str]) -> tuple[bytes, list[str | None]] | None:
     """``kinds[tag id]`` for ``_lexwalk.walk`` (skip first, as ``_python_walk`` tests it first),
-    and the names of the block tags by id; None when a tag is not one lexbor knows (a custom
-    tag in the rules' skipped tags): such a walk is the Python one."""
+    and the names of the block tags by id (None for other ids); None when a tag is not one lexbor
+    knows (a custom tag in the rules' skipped tags): such a walk is the Python one."""
     probe = LexborHTMLParser("<p></p>")
     by_name: dict[str, int] = {}
     junk = patterns().junk_tags
@@ -378,7 +378,10 @@ def _kinds(skip: frozenset[str]) -> tuple[bytes, dict[int, str]] | None:
         kinds[tag_id] = kind
     if len(set(by_name.values())) != len(by_name):  # two tags with one id: not lexbor's table
         return None
-    return bytes(kinds), {by_name[name]: name for name in BLOCK_TAGS}
+    names: list[str | None] = [None] * len(kinds)
+    for name in BLOCK_TAGS:
+        names[by_name[name]] = name
+    return bytes(kinds), names
 
 
 @lru_cache(maxsize=1)
@@ -431,13 +434,12 @@ def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str], *, by_
     if not _bind_lexbor():
         raise ValueError("selectolax does not export the lexbor functions the C walk reads attributes with")
     href_of = partial(_href_value, url=url)
-    tag_ids, parent, ids, end, units, chars, link_chars, links, names, scores = _lexwalk.walk(
-        body.mem_id, kinds, Unit, by_class, _unlikely_cache, _is_unlikely, _hides, href_of,
+    tags, parent, ids, end, units, chars, link_chars, links, names, scores = _lexwalk.walk(
+        body.mem_id, kinds, block_names, Unit, by_class, _unlikely_cache, _is_unlikely, _hides, href_of,
         _LINE_EDGE, EDGE_SPACE, _JOIN_SET, _SCORING,
     )
-    tags = [block_names[t] for t in tag_ids[1:]]
-    tags.insert(0, body.tag or "body")
-    return Tree(tags, parent, ids, end, units, chars, link_chars, links, names, scores)
+    tags[0] = body.tag or "body"  # (every other block is one of BLOCK_TAGS: named)
+    return Tree(cast("list[str]", tags), parent, ids, end, units, chars, link_chars, links, names, scores)
 
 
 NATIVE_PROBE = (
