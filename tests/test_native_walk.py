@@ -295,7 +295,11 @@ _MARKUP = (
 )
 
 
-_ATTRIBUTE_BITS = (" a", "=", '"', "'", "/", " b=1", ' c="<div>"', "\t", "\n", "d", "=>", " e='x'", "==")
+_ATTRIBUTE_BITS = (
+    " a", "=", '"', "'", "/", " b=1", ' c="<div>"', "\t", "\n", "d", "=>", " e='x'", "==",
+    # characters one of whose bytes is that of `<` or `"` (the C scan looks for bytes first)
+    "值", "似", "丢", "\u3c00", "\u2222", "😀",
+)
 
 
 def test_c_markup_scan_matches_the_python_one(native: None) -> None:

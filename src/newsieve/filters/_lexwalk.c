@@ -1120,6 +1120,33 @@ static inline Py_ALWAYS_INLINE Py_ssize_t intern_name(name_table *t, int kind, c
 
 static int html_space(Py_UCS4 c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 
+/* The first ``ch`` (ASCII) in the text at or after ``i``, or ``n``: by ``memchr``, which skips
+   many bytes at a time, also for two-byte text (the low byte at an even offset, the high one 0);
+   the scans of markup_over spent most of their time in loops of one character a step. */
+static inline Py_ALWAYS_INLINE Py_ssize_t find_ascii(int kind, const void *data, Py_ssize_t i, Py_ssize_t n,
+                                                     unsigned char ch) {
+    if (i >= n) return n;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const unsigned char *at = memchr((const unsigned char *)data + i, ch, (size_t)(n - i));
+        return at == NULL ? n : at - (const unsigned char *)data;
+    }
+#if PY_LITTLE_ENDIAN
+    if (kind == PyUnicode_2BYTE_KIND) {
+        const unsigned char *bytes = data, *p = bytes + 2 * i, *end = bytes + 2 * n;
+        while (p < end) {
+            const unsigned char *hit = memchr(p, ch, (size_t)(end - p));
+            if (hit == NULL) return n;
+            size_t offset = (size_t)(hit - bytes);
+            if ((offset & 1) == 0 && hit[1] == 0) return (Py_ssize_t)(offset / 2);
+            p = hit + 1;
+        }
+        return n;
+    }
+#endif
+    while (i < n && PyUnicode_READ(kind, data, i) != ch) i++;
+    return i;
+}
+
 /* The attributes of the start tag whose name ends at ``i``, counted as the HTML tokenizer reads
    them (names end at space, ``/``, ``>`` or ``=``; values are quoted, or end at space or ``>``),
    up to ``limit + 1``; ``*end`` is set past the tag's ``>`` (or to ``n``). */
@@ -1141,8 +1168,8 @@ static inline Py_ALWAYS_INLINE Py_ssize_t count_attributes(int kind, const void 
         i++;
         while (i < n && html_space(PyUnicode_READ(kind, data, i))) i++;
         if (i < n && (PyUnicode_READ(kind, data, i) == '"' || PyUnicode_READ(kind, data, i) == '\'')) {
-            Py_UCS4 quote = PyUnicode_READ(kind, data, i++);
-            while (i < n && PyUnicode_READ(kind, data, i) != quote) i++;
+            unsigned char quote = (unsigned char)PyUnicode_READ(kind, data, i++);
+            i = find_ascii(kind, data, i, n, quote);
             if (i < n) i++;
         } else {
             while (i < n && !html_space(PyUnicode_READ(kind, data, i)) && PyUnicode_READ(kind, data, i) != '>') i++;
@@ -1152,22 +1179,6 @@ static inline Py_ALWAYS_INLINE Py_ssize_t count_attributes(int kind, const void 
     return count;
 }
 
-/* The next '<' at or after i (n for none). */
-static inline Py_ALWAYS_INLINE Py_ssize_t next_lt(int kind, const void *data, Py_ssize_t i, Py_ssize_t n) {
-    if (kind == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *at = memchr((const Py_UCS1 *)data + i, '<', (size_t)(n - i));
-        return at == NULL ? n : at - (const Py_UCS1 *)data;
-    }
-    if (kind == PyUnicode_2BYTE_KIND) {
-        const Py_UCS2 *text = data;
-        while (i < n && text[i] != '<') i++;
-        return i;
-    }
-    const Py_UCS4 *text = data;
-    while (i < n && text[i] != '<') i++;
-    return i;
-}
-
 /* The scan of ``markup_over``, inlined once per string kind (``kind`` a constant there, so each
    character is read without a switch on it: 57 -> 32 us a page of bench_filters). 0, or -1 on
    error. */
@@ -1175,7 +1186,7 @@ static inline Py_ALWAYS_INLINE int markup_scan(int kind, const void *data, Py_ss
                                                Py_ssize_t attr_limit, name_table *table, vec *stack,
                                                Py_ssize_t *depth, Py_ssize_t *attributes) {
     Py_ssize_t i = 0;
-    while ((i = next_lt(kind, data, i, n)) < n) {
+    while ((i = find_ascii(kind, data, i, n, '<')) < n) {
         if (i + 3 < n && PyUnicode_READ(kind, data, i + 1) == '!' && PyUnicode_READ(kind, data, i + 2) == '-'
             && PyUnicode_READ(kind, data, i + 3) == '-') { /* a comment: on after its --> */
             Py_ssize_t j = i + 4;
@@ -1215,8 +1226,10 @@ static inline Py_ALWAYS_INLINE int markup_scan(int kind, const void *data, Py_ss
         }
         if (tag->flags & TAG_RAW) { /* its text is not markup: on after the first </name */
             Py_ssize_t j = i, length = tag->length;
-            for (; j + 1 + length < n; j++) {
-                if (PyUnicode_READ(kind, data, j) != '<' || PyUnicode_READ(kind, data, j + 1) != '/') continue;
+            for (;; j++) {
+                j = find_ascii(kind, data, j, n, '<');
+                if (j + 1 + length >= n) break;
+                if (PyUnicode_READ(kind, data, j + 1) != '/') continue;
                 Py_ssize_t k = 0;
                 while (k < length && lower(PyUnicode_READ(kind, data, j + 2 + k)) == (Py_UCS4)tag->name[k]) k++;
                 if (k == length) break;
