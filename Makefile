@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test lint bench clean-venv
 
-$(STAMP): pyproject.toml setup.py src/newsieve/filters/_lexwalk.c
+$(STAMP): pyproject.toml setup.py $(wildcard src/newsieve/filters/*.c)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

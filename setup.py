@@ -2,11 +2,13 @@
 pyproject.toml.
 
 - ``_lexwalk``: the extraction walk over lexbor's nodes;
-- ``_scan``: every occurrence of many words in a text (``_match.LiteralScanner``).
+- ``_scan``: every occurrence of many words in a text (``_match.LiteralScanner``);
+- ``_norm``: the character steps of the normalized view (``normalize.normalize``).
 
-Both are optional: where they cannot be compiled (no C compiler), the install goes on and the
-same code runs in Python, with the same results, slower (``newsieve.filters._tree.native_walk_ok``
-and ``newsieve.filters._match.native_scan_enabled`` say which is in use).
+All are optional: where they cannot be compiled (no C compiler), the install goes on and the
+same code runs in Python, with the same results, slower (``newsieve.filters._tree.native_walk_ok``,
+``newsieve.filters._match.native_scan_enabled`` and ``newsieve.filters.normalize.native_norm_enabled``
+say which is in use).
 """
 
 from setuptools import Extension, setup
@@ -22,6 +24,12 @@ setup(
         Extension(
             "newsieve.filters._scan",
             ["src/newsieve/filters/_scan.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
+        Extension(
+            "newsieve.filters._norm",
+            ["src/newsieve/filters/_norm.c"],
             optional=True,
             extra_compile_args=["-O2"],
         ),

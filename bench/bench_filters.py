@@ -176,10 +176,12 @@ def report(results: dict[str, dict[str, Any]], which: str, repeat: int, isolated
     )
     from newsieve.filters._match import native_scan_enabled
     from newsieve.filters._tree import native_walk_ok
+    from newsieve.filters.normalize import native_norm_enabled
 
     walk = "C (_lexwalk)" if native_walk_ok() else "Python (the C walk is not built, is off or does not fit)"
     scan = "C (_scan)" if native_scan_enabled() else "Python (the C scanner is not built or is off)"
-    print(f"newsieve's extraction walk: {walk}; word scans: {scan}")
+    norm = "C (_norm)" if native_norm_enabled() else "Python (the C normalizer is not built or is off)"
+    print(f"newsieve's extraction walk: {walk}; word scans: {scan}; normalized view: {norm}")
     head = f"  {'system':<16} {'version':<9} {'pages/s':>9} {'ms/page':>9} {'peak RSS':>10} {'errors':>7}"
     print(f"\n{head}  what")
     for system, r in results.items():

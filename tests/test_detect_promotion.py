@@ -381,3 +381,26 @@ def test_rewritten_salad_patterns_match_what_their_first_forms_matched() -> None
             assert [m.span() for m in new.finditer(text)] == want, (rule_id, text)
             hits += bool(want)
         assert hits > 100, rule_id
+
+
+def test_search_each_patterns_answer_as_their_rule_pattern() -> None:
+    """A rule's ``search_each`` patterns (searched one after another by the detector, for speed) hit
+    a text exactly when the rule's pattern does, on random strings of the pattern's alphabet."""
+    import random
+    import re
+
+    from newsieve.filters import load_rules
+
+    rules = [r for r in load_rules().rules.values() if r.extra.get("search_each")]
+    assert [r.id for r in rules] == ["page.promotion.collision"]
+    alphabet = "。！？，、；中a \n"
+    rng = random.Random(3)
+    for rule in rules:
+        each = [re.compile(p) for p in rule.extra["search_each"]]
+        hits = 0
+        for _ in range(20000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+            want = rule.pattern.search(text) is not None
+            assert any(p.search(text) for p in each) == want, (rule.id, text)
+            hits += want
+        assert hits > 100, rule.id

@@ -188,8 +188,9 @@ def test_pure_python_gives_the_same_verdicts() -> None:
         "from newsieve.filters import Sieve, _tree\n"
         "pages = json.load(sys.stdin)\n"
         "s = Sieve()\n"
-        "from newsieve.filters import _match\n"
-        "out = {'native': _tree.native_walk_ok(), 'scan': _match.native_scan_enabled(), 'verdicts': {}}\n"
+        "from newsieve.filters import _match, normalize\n"
+        "out = {'native': _tree.native_walk_ok(), 'scan': _match.native_scan_enabled(),\n"
+        "       'norm': normalize.native_norm_enabled(), 'verdicts': {}}\n"
         "for name, html in pages.items():\n"
         "    try:\n"
         "        v = s.clean(html, content_type='text/html', url='http://example.cn/a.html')\n"
@@ -209,7 +210,8 @@ def test_pure_python_gives_the_same_verdicts() -> None:
             env=env, check=True, timeout=120,
         )
         runs[pure] = json.loads(done.stdout)
-    assert runs["1"]["native"] is False and runs["1"]["scan"] is False
+    assert runs["1"]["native"] is False and runs["1"]["scan"] is False and runs["1"]["norm"] is False
+    assert runs["0"]["native"] and runs["0"]["scan"] and runs["0"]["norm"]
     assert runs["1"]["verdicts"] == runs["0"]["verdicts"]
     assert runs["0"]["verdicts"]["plain"][1] == ["第一段，内容。", "第二段，内容。"]
 

@@ -21,22 +21,37 @@ and a page has few such characters.
 
 Speed: the map back to original offsets is stored as runs (``_Runs``), not one int per
 character: a page has a handful of edits, and a per-character index cost more to build than
-the rest of the normalization together.
+the rest of the normalization together. Where the C extension ``_norm`` is built (``setup.py``;
+optional) and ``NEWSIEVE_PURE_PYTHON`` is not set, the character steps (format characters, the
+table, the gaps) run in one pass in C (``_norm.c``; the same view, ``tests/test_native_norm.py``):
+the Python steps are several scans of the text, each a regex or a str method (``normalize`` 147 ->
+29 us a page on the pages of bench/bench_filters.py). On the way the C pass measures the longest
+run of ASCII letters and digits (``NormalizedText.alnum_run``), which spares the token triggers
+their regex (ad.other 90 -> 58 us a page).
 """
 
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from re import _parser as _sre  # type: ignore[attr-defined]
 
 from ._match import LiteralScanner, unicode_classes
 from .types import Document
 
-__all__ = ["CACHE_KEY", "NormalizedText", "normalize", "normalized_view"]
+try:
+    from . import _norm
+
+    NATIVE_NORM_BUILT = True
+except ImportError:  # not built (no C compiler at install): the steps run in Python
+    NATIVE_NORM_BUILT = False
+
+__all__ = ["CACHE_KEY", "NormalizedText", "native_norm_enabled", "normalize", "normalized_view"]
 
 CACHE_KEY = "normalized"
 
@@ -287,6 +302,10 @@ class NormalizedText:
     variants: int = 0
     """How many variant words were replaced by their canonical word (the only step that may take
     ASCII letters out of the text: `白dian风`; a gate on ASCII runs of the view reads it)."""
+    alnum_run: int | None = None
+    """The length of the longest run of ASCII letters and digits (``[a-z0-9]``) in ``text``, when
+    the C steps measured it on the way (None: not known; the Python steps do not measure it, nor
+    does anyone after a variant was replaced). ``_ads.regex_trigger_spans`` reads it."""
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized ``[start, end)`` to the original text (end exclusive)."""
@@ -385,8 +404,82 @@ def _replace_variants(
     return "".join(pieces), runs, len(hits)
 
 
+def native_norm_enabled() -> bool:
+    """Whether the C steps ``_norm`` are built (``setup.py``; optional) and not turned off with
+    ``NEWSIEVE_PURE_PYTHON=1`` (as ``_match.native_scan_enabled``)."""
+    return NATIVE_NORM_BUILT and os.environ.get("NEWSIEVE_PURE_PYTHON", "") in ("", "0")
+
+
+_NATIVE: _norm.Normalizer | None = None
+
+
+def _class_ranges(pattern: str) -> list[tuple[int, int]]:
+    """The code point ranges of a regex that is one character class (``[...]``), from re's parser."""
+    parsed = list(_sre.parse(pattern))
+    if len(parsed) != 1 or parsed[0][0] is not _sre.IN:
+        raise ValueError(f"not one character class: {pattern!r}")
+    ranges = []
+    for op, arg in parsed[0][1]:
+        if op is _sre.LITERAL:
+            ranges.append((arg, arg))
+        elif op is _sre.RANGE:
+            ranges.append(arg)
+        else:  # a negated class, \d, ...: not written so, not handled
+            raise ValueError(f"unhandled item {op} in {pattern!r}")
+    return ranges
+
+
+def _native_kinds() -> bytes:
+    """The classes of the character steps as flags by code point, for ``_norm.Normalizer``: 1 a
+    format character (``_FORMAT``), 2 a gap character (``_GAP_CHAR``), 4 a CJK one (``_CJK``)."""
+    kinds = bytearray(0x110000)
+    for flag, pattern in ((1, _FORMAT.pattern), (2, _GAP_CHAR), (4, f"[{_CJK}]")):
+        for lo, hi in _class_ranges(pattern):
+            kinds[lo : hi + 1] = bytes(k | flag for k in kinds[lo : hi + 1])
+    return bytes(kinds)
+
+
+def _native() -> _norm.Normalizer | None:
+    """The C steps, built on first use (None where not built or turned off)."""
+    global _NATIVE
+    if not native_norm_enabled():
+        return None
+    if _NATIVE is None:
+        table, _ = _tables()
+        with _lock:
+            if _NATIVE is None:
+                # the table maps BMP characters only (NFKC of U+00A0..U+FFFF, OpenCC's CJK range)
+                if any(cp >= 0x10000 for cp in table):
+                    raise RuntimeError("normalize: the table maps a character above U+FFFF")
+                chars = "".join(table.get(cp, chr(cp)) for cp in range(0x10000))
+                _NATIVE = _norm.Normalizer(chars, _native_kinds(), GAP_MAX)
+    return _NATIVE
+
+
+def _runs_of(flat: list[int]) -> _Runs:
+    """The ``_Runs`` of the C steps' ``[origin, count, ...]`` (maximal runs, as ``_drop`` builds)."""
+    runs = _Runs()
+    for i in range(0, len(flat), 2):
+        runs.add(flat[i + 1], flat[i], True)
+    return runs
+
+
 def normalize(text: str, variants: Mapping[str, str] | None = None) -> NormalizedText:
     """Build the matching view of ``text`` (see the module docstring)."""
+    native = _native()
+    index: _Runs | None
+    alnum_run: int | None = None
+    if native is not None:
+        out, flat, alnum_run = native.normalize(text)
+        index = None if flat is None else _runs_of(flat)
+    else:
+        out, index = _python_steps(text)
+    out, index, replaced = _replace_variants(out, index, _automaton_for(variants or {}))
+    return NormalizedText(out, index, len(text), replaced, alnum_run if replaced == 0 else None)
+
+
+def _python_steps(text: str) -> tuple[str, _Runs | None]:
+    """The format characters dropped, the table applied, the gaps dropped (``_norm.c`` in C)."""
     _tables()
     fast = _FAST
     index: _Runs | None
@@ -395,9 +488,7 @@ def normalize(text: str, variants: Mapping[str, str] | None = None) -> Normalize
     else:
         out, index = _drop(text, None, _FORMAT)
         out = _translate(out)
-    out, index = _drop(out, index, _GAP)
-    out, index, replaced = _replace_variants(out, index, _automaton_for(variants or {}))
-    return NormalizedText(out, index, len(text), replaced)
+    return _drop(out, index, _GAP)
 
 
 _automata: dict[int, tuple[Mapping[str, str], _Variants | None]] = {}

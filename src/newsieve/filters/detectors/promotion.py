@@ -129,6 +129,11 @@ class PromotionDetector:
                 if TRIGGERS.exact[tid]:
                     self.gates[key] = tid
         self.token_run = TRIGGERS.add(_TOKEN_RUN)
+        # what ``_count`` searches: the rule's ``search_each`` patterns (same answer, faster), or its pattern
+        self.searches: dict[str, tuple[re.Pattern[str], ...]] = {
+            key: tuple(map(re.compile, rule.extra.get("search_each", ()))) or (pattern,)
+            for key, (rule, pattern) in self.rules.items()
+        }
 
     def _distinct(self, key: str, text: str) -> int:
         return len(self._matches(key, text))
@@ -149,8 +154,10 @@ class PromotionDetector:
 
     def _count(self, key: str, text: str) -> int:
         """1 when the rule hits the text, else 0 (the score only asks whether a signal is there)."""
-        found = self.rules.get(key)
-        return int(found is not None and found[1].search(text) is not None)
+        for pattern in self.searches.get(key, ()):
+            if pattern.search(text) is not None:
+                return 1
+        return 0
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
