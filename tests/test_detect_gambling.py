@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from _ads_docs import cleaned, doc_of, spans_of
 
+from newsieve.filters import FilterConfig
 from newsieve.filters.detectors.gambling import GamblingDetector
 
 PARA = "近期，城区利用边角地、闲置地新建的三处口袋公园陆续向市民开放，周边居民出门五分钟就能散步健身。"
@@ -156,3 +157,13 @@ def test_full_width_and_traditional_brands() -> None:
 def test_news_and_ordinary_words_stay(line: str) -> None:
     _, spans = _gambling(line)
     assert spans == []
+
+
+def test_each_splice_rule_starts_with_a_brand() -> None:
+    """``_title_brand`` searches a title with the splice rules only when the brand scanner finds a
+    brand in it: every splice rule must start with one (ads_gambling.toml)."""
+    from _ads_docs import rules
+
+    det = GamblingDetector(rules(), FilterConfig())
+    for rule, _ in det.splice_rules:
+        assert rule.pattern.pattern.startswith(("(?:{brands})", "(?:{ambiguous})")), rule.id
