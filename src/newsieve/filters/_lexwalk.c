@@ -175,12 +175,17 @@ static inline int is_space(Py_UCS4 c) {
 }
 
 /* The code points of ``n`` bytes of UTF-8 into ``out`` (room for ``n``); their number, or -1 when
-   the bytes are not well-formed UTF-8 (decoded by Python then, which replaces what is not). */
-static Py_ssize_t utf8_to_ucs4(const unsigned char *s, Py_ssize_t n, Py_UCS4 *out) {
+   the bytes are not well-formed UTF-8 (decoded by Python then, which replaces what is not). Sets
+   ``HAS_NEWLINE`` and ``HAS_IDEOGRAPHIC_SPACE`` in ``*flags`` (what squash asks, on the way). */
+#define HAS_NEWLINE 1
+#define HAS_IDEOGRAPHIC_SPACE 2
+
+static Py_ssize_t utf8_to_ucs4(const unsigned char *s, Py_ssize_t n, Py_UCS4 *out, int *flags) {
     Py_ssize_t i = 0, k = 0;
     while (i < n) {
         unsigned char c = s[i];
         if (c < 0x80) {
+            if (c == '\n') *flags |= HAS_NEWLINE;
             out[k++] = c;
             i++;
             continue;
@@ -207,18 +212,23 @@ static Py_ssize_t utf8_to_ucs4(const unsigned char *s, Py_ssize_t n, Py_UCS4 *ou
         if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff))
             || (cp >= 0xd800 && cp <= 0xdfff))
             return -1;
+        if (cp == 0x3000) *flags |= HAS_IDEOGRAPHIC_SPACE;
         out[k++] = cp;
         i += more + 1;
     }
     return k;
 }
 
-/* ``_text.squash`` of the text in ``n`` bytes of UTF-8, and in *spaces how many spaces it holds;
-   NULL on error. */
-static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squash_sets *sets, Py_ssize_t *spaces) {
+/* ``_text.squash`` of the text in ``n`` bytes of UTF-8, and in *spaces how many spaces it holds,
+   in *puncts how many of its characters ``punct`` (a bitmap of the BMP, or NULL) marks; NULL on
+   error. (One pass decodes, one squashes, in place; a third joins the lines of a text that has
+   line breaks.) */
+static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squash_sets *sets,
+                        const unsigned char *punct, Py_ssize_t *spaces, Py_ssize_t *puncts) {
     Py_UCS4 *in = PyMem_Malloc(((size_t)nbytes + 1) * sizeof(Py_UCS4));
     if (in == NULL) return PyErr_NoMemory();
-    Py_ssize_t n = utf8_to_ucs4(bytes, nbytes, in);
+    int flags = 0;
+    Py_ssize_t n = utf8_to_ucs4(bytes, nbytes, in, &flags);
     if (n < 0) { /* not well-formed: as Python decodes it, with U+FFFD */
         PyMem_Free(in);
         PyObject *text = PyUnicode_DecodeUTF8((const char *)bytes, nbytes, "replace");
@@ -227,17 +237,19 @@ static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squ
         in = PyUnicode_AsUCS4Copy(text);
         Py_DECREF(text);
         if (in == NULL) return NULL;
+        flags = 0;
+        for (Py_ssize_t i = 0; i < n; i++) flags |= in[i] == '\n' ? HAS_NEWLINE : in[i] == 0x3000 ? HAS_IDEOGRAPHIC_SPACE : 0;
     }
-    Py_UCS4 *a = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_UCS4));
+    Py_UCS4 *a = in; /* the squash below writes behind where it reads: in place without line breaks */
+    Py_ssize_t an = n;
     PyObject *result = NULL;
-    if (a == NULL) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    Py_ssize_t an = 0;
-    int newline = 0;
-    for (Py_ssize_t i = 0; i < n && !newline; i++) newline = in[i] == '\n';
-    if (newline) { /* lines stripped, empty ones dropped, joined: no space between two join chars */
+    int ideographic = (flags & HAS_IDEOGRAPHIC_SPACE) != 0;
+    if (flags & HAS_NEWLINE) { /* lines stripped, empty ones dropped, joined: no space between two join chars */
+        if ((a = PyMem_Malloc(((size_t)n + 1) * sizeof(Py_UCS4))) == NULL) {
+            PyErr_NoMemory();
+            goto out;
+        }
+        an = 0;
         Py_ssize_t from = 0;
         int first = 1;
         Py_UCS4 last = 0;
@@ -259,15 +271,14 @@ static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squ
             last = in[e - 1];
             first = 0;
         }
-    } else {
-        memcpy(a, in, (size_t)n * sizeof(Py_UCS4));
-        an = n;
+        /* (a line's edges may have been its only ideographic spaces) */
+        ideographic = 0;
+        for (Py_ssize_t i = 0; i < an && !ideographic; i++) ideographic = a[i] == 0x3000;
     }
     /* runs of whitespace -> one space, none at the ends; an ideographic space stays (squash reads
        it, and U+E000 with it, as its placeholder U+E000 then writes U+3000) */
-    int ideographic = 0;
-    for (Py_ssize_t i = 0; i < an && !ideographic; i++) ideographic = a[i] == 0x3000;
-    Py_ssize_t bn = 0;
+    Py_ssize_t bn = 0, all_spaces = 0;
+    *puncts = 0;
     int gap = 0;
     for (Py_ssize_t i = 0; i < an; i++) {
         Py_UCS4 c = a[i];
@@ -279,19 +290,21 @@ static PyObject *squash(const unsigned char *bytes, Py_ssize_t nbytes, const squ
         }
         if (gap) {
             in[bn++] = ' ';
+            all_spaces++;
             gap = 0;
         }
         in[bn++] = c;
+        if (punct != NULL && c <= 0xffff && (punct[c >> 3] >> (c & 7)) & 1) ++*puncts;
     }
+    /* the ends: edge characters go (spaces among them; never punctuation) */
     Py_ssize_t s = 0, e = bn;
-    while (s < e && in_str(in[s], sets->edge_space)) s++;
-    while (e > s && in_str(in[e - 1], sets->edge_space)) e--;
-    *spaces = 0;
-    for (Py_ssize_t i = s; i < e; i++) *spaces += in[i] == ' ';
+    while (s < e && in_str(in[s], sets->edge_space)) all_spaces -= in[s++] == ' ';
+    while (e > s && in_str(in[e - 1], sets->edge_space)) all_spaces -= in[--e] == ' ';
+    *spaces = all_spaces;
     result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, in + s, e - s);
 out:
+    if (a != in) PyMem_Free(a);
     PyMem_Free(in);
-    PyMem_Free(a);
     return result;
 }
 
@@ -487,18 +500,6 @@ static int scoring_init(scoring *sc) {
         sc->bmp[c >> 3] |= (unsigned char)(1u << (c & 7));
     }
     return 0;
-}
-
-/* ``len(_PUNCT.findall(text))`` */
-static Py_ssize_t punct_count(const scoring *sc, PyObject *text) {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), count = 0;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c <= 0xffff && (sc->bmp[c >> 3] >> (c & 7)) & 1) count++;
-    }
-    return count;
 }
 
 /* -- the walk ----------------------------------------------------------------------------- */
@@ -724,7 +725,8 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         for (Py_ssize_t u = 0; u < nunits; u++) {
             unit *un = &AT(units, unit, u);
             Py_ssize_t spaces = 0;
-            PyObject *text = squash((const unsigned char *)bufs[u], fill[u], &sets, &spaces);
+            Py_ssize_t puncts = 0;
+            PyObject *text = squash((const unsigned char *)bufs[u], fill[u], &sets, sc.bmp, &spaces, &puncts);
             if (text == NULL) goto text_done;
             Py_ssize_t length = PyUnicode_GET_LENGTH(text);
             if (length == 0) {
@@ -760,7 +762,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
                 continue;
             double length_points = (double)unit_chars / sc.chars_per_point;
             if (length_points > sc.max_points) length_points = sc.max_points;
-            double points = (double)(1 + punct_count(&sc, text)) + length_points;
+            double points = (double)(1 + puncts) + length_points;
             Py_ssize_t cand = un->owner;
             Py_ssize_t up = AT(parents, Py_ssize_t, cand);
             uintptr_t cand_tag = AT(tags, uintptr_t, cand);
