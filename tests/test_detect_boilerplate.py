@@ -299,3 +299,36 @@ def test_site_chrome_negative_in_prose(detector: BoilerplateDetector, line: str)
 def test_chrome_words_inside_an_article_paragraph_stay(detector: BoilerplateDetector) -> None:
     para = "活动结束后，主办方在官方微信发布了活动回顾，读者可扫码关注，也可在文末发表评论。"
     assert spans(detector, f"{PAGE}\n{para}") == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
+def test_prose_span_is_the_first_and_last_prose_block(name: str) -> None:
+    """The article's run (menu and number lines are only looked for outside it) from its two ends:
+    what the test of every block would give."""
+    from newsieve.filters.detectors.boilerplate import PROSE_MIN_CHARS, prose_span
+
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    for doc in (make_doc("\n".join(lines)), make_doc("\n".join(lines[:3])), make_doc("首页 | 新闻\n18")):
+        texts = [doc.text[b.start : b.end] for b in doc.blocks]
+        ends = [any(c in "。！？!?" for c in t) for t in texts]
+        prose = [i for i, t in enumerate(texts) if len(t) >= PROSE_MIN_CHARS and ends[i]]
+        assert prose_span(doc) == ((prose[0], prose[-1]) if prose else None)
+
+
+def test_uncovered_is_what_no_item_covers() -> None:
+    """``_uncovered`` cuts the gaps between (overlapping, nested, repeated) items as slices: the same
+    characters as a flag per character would keep."""
+    import random
+    from types import SimpleNamespace
+
+    from newsieve.filters.detectors.boilerplate import _uncovered
+
+    rng = random.Random(7)
+    for _ in range(500):
+        text = "".join(rng.choice("上一篇：标题 来源丨网") for _ in range(rng.randint(0, 20)))
+        ends = [sorted(rng.sample(range(len(text) + 1), 2)) for _ in range(rng.randint(0, 4))] if text else []
+        items = [SimpleNamespace(start=a, end=b) for a, b in ends]
+        start = rng.randint(0, len(text))
+        covered = {k for it in items for k in range(it.start, it.end)}
+        want = "".join(ch for k, ch in enumerate(text) if k >= start and k not in covered)
+        assert _uncovered(text, items, start) == want  # type: ignore[arg-type]

@@ -107,11 +107,52 @@ def test_a_trigger_added_later_is_found_in_texts_seen_before() -> None:
     index = LiteralIndex()
     first = KeyFinder([_rule("a", "上一篇", "上一篇")], index)
     text = "上一篇 下一篇 标签：新闻"
-    assert [r.id for r in first.triggered(text)] == ["a"]  # memoized now
+    doc = _doc("正文", text)
+    assert [r.id for r in first.triggered(text, doc=doc)] == ["a"]  # remembered for the page now
+    assert first.blocks(doc) == [1]
     second = KeyFinder([_rule("b", "标签：", "标签")], index)
     assert [r.id for r in second.triggered(text)] == ["b"]
-    doc = _doc("正文", text)
+    assert [r.id for r in second.triggered(text, doc=doc)] == ["b"]
+    assert [r.id for r in second.triggered(text, doc=doc, index=1)] == ["b"]
     assert second.blocks(doc) == [1]
+
+
+def test_block_hits_are_the_hits_of_the_block_text() -> None:
+    rules = [r for r in load_rules().by_label("boilerplate.") if r.extra.get("trigger")]
+    KeyFinder(rules)
+    doc = _doc(*BLOCKS, "正文 上一篇", "下一篇：末尾")
+    for i, block in enumerate(doc.blocks):
+        text = doc.text[block.start : block.end]
+        assert KEY_TRIGGERS.block_hits(doc, i).spans == KEY_TRIGGERS.hits(text).spans, text
+
+
+def test_keyfinder_given_the_block_answers_as_from_its_text() -> None:
+    rules = [r for r in load_rules().by_label("boilerplate.") if r.extra.get("trigger")]
+    finder = KeyFinder(rules)
+    doc = _doc(*BLOCKS)
+    for i, block in enumerate(doc.blocks):
+        text = doc.text[block.start : block.end]
+        for pos in range(0, len(text) + 1, 2):
+            for endpos in (None, max(pos, len(text) - 2)):
+                want = finder.triggered(text, pos, endpos)
+                assert finder.triggered(text, pos, endpos, doc=doc, index=i) == want, (text, pos, endpos)
+                assert finder.triggered(text, pos, endpos, doc=doc) == want, (text, pos, endpos)
+        want_hits = [m.span() for m in finder.finditer(text)]
+        assert [m.span() for m in finder.finditer(text, doc=doc, index=i)] == want_hits
+
+
+def test_hits_are_remembered_for_one_page_only() -> None:
+    """A page's texts are remembered in its ``doc.cache``, never in the index: a memo keyed by text
+    that outlives its page makes repeated passes over the same pages look faster than a crawl."""
+    index = LiteralIndex()
+    index.add("上一篇|标签")
+    text = "上一篇 标签：新闻"
+    page, other = _doc(text), _doc(text)
+    first = index.hits(text, page)
+    assert first.spans and index.hits(text, page) is first  # shared within the page
+    assert index.hits(text, other) is not first  # the next page scans again
+    assert index.hits(text) is not first
+    assert not any(isinstance(v, dict) and text in v for v in vars(index).values())
 
 
 def test_a_rule_without_a_literal_trigger_is_searched_as_a_regex() -> None:

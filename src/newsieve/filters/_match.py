@@ -10,10 +10,13 @@ into the finite set of strings it matches (``literals``: ``'[上下]篇'`` -> ``
 All of them go into one ``LiteralScanner``; one pass over a text then says which triggers are in
 it and where:
 
-- ``index.hits(text)``: the hits in one string (a block's text), memoized by the string, so the
-  detectors asking about the same block share one pass;
 - ``index.doc_hits(doc)``: one pass over ``doc.text``, cached in ``doc.cache``, giving the
-  triggers of every block (and filling the memo for each block's text).
+  triggers of every block (``index.block_hits(doc, i)``: those of block ``i``);
+- ``index.hits(text, doc)``: the hits in one string of page ``doc`` (the normalized view),
+  remembered for that page in ``doc.cache``, so the detectors asking about it share one pass.
+
+Nothing is remembered from one page to the next: a memo keyed by text that outlived its page
+made the benchmark's repeated passes over the same pages look faster than a crawl would be.
 
 A trigger that is not a small finite set of literals (a look-around, ``\\s*``, a flag) is kept
 as a regex and searched as before (``exact`` is False): results never depend on the literal pass.
@@ -72,8 +75,6 @@ __all__ = [
 LITERAL_LIMIT = 4096
 """Most strings a trigger may expand to (``'\\.\\d'`` is 1 x 660 Unicode digits); beyond it the
 trigger stays a regex."""
-MEMO_SIZE = 8192
-"""Texts whose hits are remembered (block texts of the last pages); the memo is cleared when full."""
 DOC_CACHE_KEY = "match.triggers"
 """``doc.cache`` key of ``index.doc_hits(doc)``, followed by ``.`` and the index's name."""
 
@@ -542,22 +543,24 @@ class DocHits:
     """The triggers of each block of one document, from one pass over ``doc.text``."""
 
     generation: int
-    blocks: dict[int, set[int]]
-    """Block index -> ids of the exact triggers with a literal wholly inside the block."""
+    blocks: dict[int, TextHits]
+    """Block index -> the exact triggers' literals wholly inside the block, offsets into the block's
+    text (what ``hits`` of the block's text says); the blocks without any are left out."""
     regex_blocks: dict[int, list[int]]
     """Trigger id (of a trigger kept as a regex) -> blocks where a match starts, filled on demand."""
 
 
 class LiteralIndex:
-    """Triggers by id, their literals in one ``LiteralScanner``, and memoized passes.
+    """Triggers by id, their literals in one ``LiteralScanner``, and the passes of one page.
 
     Ids are stable for the life of the process; adding a trigger rebuilds the scanner on next
-    use and forgets the memo (a ``generation`` tells old results from new ones).
+    use (a ``generation`` tells results of an older scanner from current ones).
     """
 
     def __init__(self, name: str = "triggers") -> None:
         self.name = name
         self._cache_key = f"{DOC_CACHE_KEY}.{name}"
+        self._memo_key = f"{DOC_CACHE_KEY}.{name}.texts"
         self._lock = threading.Lock()
         self._ids: dict[str, int] = {}
         self.patterns: list[re.Pattern[str]] = []
@@ -565,7 +568,6 @@ class LiteralIndex:
         self._literals: dict[str, set[int]] = {}
         self._scanner: LiteralScanner | None = None
         self.generation = 0
-        self._memo: dict[str, tuple[int, TextHits]] = {}
 
     def add(self, trigger: str) -> int:
         """The id of ``trigger`` (a regex), registering it on first sight."""
@@ -585,7 +587,6 @@ class LiteralIndex:
             if lits:
                 self._scanner = None
                 self.generation += 1
-                self._memo = {}
             self._ids[trigger] = tid
             return tid
 
@@ -598,59 +599,68 @@ class LiteralIndex:
                 self._scanner = LiteralScanner(self._literals)
             return self._scanner, self.generation
 
-    def _scan(self, scanner: LiteralScanner, text: str) -> dict[int, list[tuple[int, int]]]:
+    def _scan(self, scanner: LiteralScanner, text: str) -> TextHits:
         spans: dict[int, list[tuple[int, int]]] = {}
         literals = self._literals
         for start, lit in scanner.scan(text):
             end = start + len(lit)
             for tid in literals[lit]:
                 spans.setdefault(tid, []).append((start, end))
-        return spans
+        return TextHits(spans) if spans else _NO_HITS
 
-    def hits(self, text: str) -> TextHits:
-        """The exact triggers' literals in ``text`` (memoized by the string)."""
-        memo = self._memo
-        cached = memo.get(text)
-        if cached is not None and cached[0] == self.generation and self._scanner is not None:
-            return cached[1]
+    def hits(self, text: str, doc: Document | None = None) -> TextHits:
+        """The exact triggers' literals in ``text``. With ``doc`` (the page ``text`` is from), the
+        result is remembered for that page (``doc.cache``): the detectors asking about the same
+        string share one pass. Without, a pass of its own (the text of a block of ``doc``: ask
+        ``block_hits``, read off the page's one pass)."""
+        if doc is None:
+            return self._scan(self._current()[0], text)
         scanner, generation = self._current()
-        spans = self._scan(scanner, text)
-        result = TextHits(spans) if spans else _NO_HITS
-        if len(memo) >= MEMO_SIZE:
-            memo.clear()
+        memo: dict[str, tuple[int, TextHits]] | None = doc.cache.get(self._memo_key)
+        if memo is None:
+            memo = doc.cache[self._memo_key] = {}
+        cached = memo.get(text)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        result = self._scan(scanner, text)
         memo[text] = (generation, result)
         return result
 
     def doc_hits(self, doc: Document) -> DocHits:
-        """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``); the hits of
-        the blocks that have some go into the memo too, so ``hits(block text)`` costs a lookup."""
+        """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``). The blocks'
+        hits are kept by block index (``block_hits``), not as a memo by block text: filling one cost a
+        slice and a hash per block with a hit, and each lookup hashed the block's text again
+        (``doc_hits`` 40 -> 35 us a page on bench_filters, the scan in C 11 of them)."""
         scanner, generation = self._current()
         cached = doc.cache.get(self._cache_key)
         if isinstance(cached, DocHits) and cached.generation == generation:
             return cached
-        text = doc.text
         blocks = doc.blocks
         starts = [b.start for b in blocks]
+        literals = self._literals
         per_block: dict[int, dict[int, list[tuple[int, int]]]] = {}
-        for tid, found in self._scan(scanner, text).items():
-            for start, end in found:
-                i = bisect.bisect_right(starts, start) - 1
-                if i < 0 or end > blocks[i].end:
-                    continue
-                base = blocks[i].start
-                per_block.setdefault(i, {}).setdefault(tid, []).append((start - base, end - base))
-        # Only the blocks with a hit go into the memo: the detectors ask about few of the others (3
-        # a page on bench_filters; each a scan of one block), and remembering all of them cost
-        # more (~50 us a page: a slice, a hash and an insert per block).
-        memo = self._memo
-        if len(memo) + len(per_block) > MEMO_SIZE:
-            memo.clear()
-        for i, spans in per_block.items():
+        # the scan gives its hits by start: each block's spans come out in order
+        for start, lit in scanner.scan(doc.text):
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0:
+                continue
+            end = start + len(lit)
             block = blocks[i]
-            memo[text[block.start : block.end]] = (generation, TextHits(spans))
-        result = DocHits(generation, {i: set(s) for i, s in per_block.items()}, {})
+            if end > block.end:
+                continue
+            spans = per_block.get(i)
+            if spans is None:
+                spans = per_block[i] = {}
+            base = block.start
+            for tid in literals[lit]:
+                spans.setdefault(tid, []).append((start - base, end - base))
+        result = DocHits(generation, {i: TextHits(s) for i, s in per_block.items()}, {})
         doc.cache[self._cache_key] = result
         return result
+
+    def block_hits(self, doc: Document, index: int) -> TextHits:
+        """``hits`` of the text of block ``index``, read off the page's pass (``doc_hits``)."""
+        return self.doc_hits(doc).blocks.get(index, _NO_HITS)
 
     def regex_blocks(self, doc: Document, tid: int) -> list[int]:
         """Blocks where a match of trigger ``tid`` starts, by a regex pass (cached per document)."""
@@ -690,7 +700,11 @@ class KeyFinder:
     """Finds the earliest hit of any of a set of rules, fast: each distinct ``trigger`` (a few
     literals) is looked up in the shared trigger pass (``KEY_TRIGGERS``), and only the rules whose
     trigger is present run their full pattern. A drop-in for
-    ``combined_pattern(rules).search``/``.finditer``."""
+    ``combined_pattern(rules).search``/``.finditer``.
+
+    Each lookup takes ``doc`` and ``index`` when ``text`` is the text of block ``index`` of ``doc``
+    (the detectors loop over blocks): its triggers are then read off the page's pass
+    (``LiteralIndex.doc_hits``) instead of a scan of ``text``."""
 
     def __init__(self, rules: Iterable[Rule], index: LiteralIndex | None = None) -> None:
         self.rules = list(rules)
@@ -720,11 +734,18 @@ class KeyFinder:
         out holds none of them: ``triggered`` names no rule there and ``search`` finds nothing."""
         return not self.always and self._all_exact
 
-    def triggered(self, text: str, pos: int = 0, endpos: int | None = None) -> list[Rule]:
-        """The rules whose trigger is in ``text[pos:endpos]`` (and those without a trigger)."""
+    def triggered(self, text: str, pos: int = 0, endpos: int | None = None, *,
+                  doc: Document | None = None, index: int | None = None) -> list[Rule]:
+        """The rules whose trigger is in ``text[pos:endpos]`` (and those without a trigger).
+        ``doc``, ``index``: ``text`` is the text of block ``index`` of ``doc``."""
         end = len(text) if endpos is None else endpos
         out = list(self.always)
-        hits = self.index.hits(text) if self._id_set else _NO_HITS
+        if not self._id_set:
+            hits = _NO_HITS
+        elif doc is not None and index is not None:
+            hits = self.index.block_hits(doc, index)
+        else:
+            hits = self.index.hits(text, doc)
         whole = pos <= 0 and end >= len(text)
         if self._all_exact and self._id_set.isdisjoint(hits.spans):
             return out  # most blocks: none of the triggers
@@ -738,14 +759,17 @@ class KeyFinder:
                 out.extend(self.groups[k][1])
         return out
 
-    def finditer(self, text: str, pos: int = 0) -> list[re.Match[str]]:
+    def finditer(self, text: str, pos: int = 0, *, doc: Document | None = None,
+                 index: int | None = None) -> list[re.Match[str]]:
         """All hits from ``pos`` on, by start (hits of different rules may overlap)."""
-        found = [m for r in self.triggered(text, pos) for m in r.pattern.finditer(text, pos)]
+        live = self.triggered(text, pos, doc=doc, index=index)
+        found = [m for r in live for m in r.pattern.finditer(text, pos)]
         return sorted(found, key=lambda m: (m.start(), -m.end()))
 
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+    def search(self, text: str, pos: int = 0, *, doc: Document | None = None,
+               index: int | None = None) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        for r in self.triggered(text, pos):
+        for r in self.triggered(text, pos, doc=doc, index=index):
             m = r.pattern.search(text, pos)
             if m is not None and (best is None or m.start() < best.start()):
                 best = m
@@ -759,9 +783,8 @@ class KeyFinder:
             return list(range(len(doc.blocks)))
         hits = self.index.doc_hits(doc)
         mine = self._id_set
-        found = {i for i, ids in hits.blocks.items() if not mine.isdisjoint(ids)}
+        found = {i for i, block in hits.blocks.items() if not mine.isdisjoint(block.spans)}
         for tid, exact in zip(self._ids, self._exact, strict=True):
             if not exact:
                 found.update(self.index.regex_blocks(doc, tid))
         return sorted(found)
-

@@ -184,8 +184,8 @@ class BlockScanner:
         """Indexes of blocks holding at least one key's trigger (a few literal passes over the text)."""
         return self.keys.blocks(doc)
 
-    def _next_key(self, text: str, pos: int) -> int:
-        for m in self.stop.finditer(text, pos):
+    def _next_key(self, doc: Document, index: int, text: str, pos: int) -> int:
+        for m in self.stop.finditer(text, pos, doc=doc, index=index):
             if before_ok(text, m.start()):
                 return m.start()
         return len(text)
@@ -193,26 +193,29 @@ class BlockScanner:
     def items(self, doc: Document, index: int, text: str) -> list[_Item]:
         """Candidate items of block ``index`` (``text``), each checked for boundaries and length."""
         out: list[_Item] = []
-        # the rules whose trigger is in the block (one lookup in the shared trigger pass, not one
-        # regex search per rule), in the order of ``self.rules``
-        live = self.keys.triggered(text)
+        # the rules whose trigger is in the block (read off the page's trigger pass, not one regex
+        # search per rule), in the order of ``self.rules``
+        live = self.keys.triggered(text, doc=doc, index=index)
         if not live:
             return out
         order = self._order
-        # a line made only of chrome items (mode "block") holds no sentence and is short: in prose
-        # (`…。他说`) or a long paragraph those rules cannot take the block, so they do not run
-        prose = len(text) > CHROME_LINE_MAX_CHARS or _IN_PROSE.search(text) is not None
-        for k in sorted({order[id(r)] for r in live}):
+        prose: bool | None = None
+        for k in sorted(order[id(r)] for r in live):
             fr = self.rules[k]
-            if prose and fr.mode == "block" and fr.extent == "match":
-                continue
+            if fr.mode == "block" and fr.extent == "match":
+                # a line made only of chrome items holds no sentence and is short: in prose (`…。他说`)
+                # or a long paragraph those rules cannot take the block, so they do not run
+                if prose is None:
+                    prose = len(text) > CHROME_LINE_MAX_CHARS or _IN_PROSE.search(text) is not None
+                if prose:
+                    continue
             for m in rule_hits(doc, index, text, fr.rule):
-                item = self._item(fr, text, m)
+                item = self._item(doc, index, fr, text, m)
                 if item is not None:
                     out.append(item)
         return out
 
-    def _item(self, fr: FooterRule, text: str, m: re.Match[str]) -> _Item | None:
+    def _item(self, doc: Document, index: int, fr: FooterRule, text: str, m: re.Match[str]) -> _Item | None:
         start, end = m.start(), m.end()
         if fr.boundary and not before_ok(text, start):
             return None
@@ -221,11 +224,11 @@ class BlockScanner:
         if fr.extent == "block":
             start, end = 0, len(text)
         elif fr.extent == "rest":
-            end = self._next_key(text, m.end())
+            end = self._next_key(doc, index, text, m.end())
             while end > start and text[end - 1].isspace():
                 end -= 1
         else:
-            if end < len(text) and text[end] not in _AFTER_OK and not self._key_at(text, end):
+            if end < len(text) and text[end] not in _AFTER_OK and not self._key_at(doc, index, text, end):
                 return None
             if fr.mode == "standalone":
                 tail = text[end:end + 1]
@@ -245,23 +248,19 @@ class BlockScanner:
             return None
         return _Item(fr, start, end, m)
 
-    def _key_at(self, text: str, pos: int) -> bool:
-        return any(r.pattern.match(text, pos) for r in self.keys.triggered(text, pos))
+    def _key_at(self, doc: Document, index: int, text: str, pos: int) -> bool:
+        return any(r.pattern.match(text, pos) for r in self.keys.triggered(text, pos, doc=doc, index=index))
 
     def accept(self, text: str, items: list[_Item]) -> list[_Item]:
         """Keep the items their mode allows, given what else the block holds."""
         if not items:
             return []
-        covered = _covered(len(text), items)
-        residue = "".join(ch for ch, c in zip(text, covered, strict=True) if not c)
-        if is_leftover(residue):
+        if is_leftover(_uncovered(text, items)):
             return _outermost(items)  # the whole block is footer
         accepted = [it for it in items if it.rule.mode in ("anywhere", "standalone", "block_start")]
         # trailing items, from the end of the block backwards: all that follows must be footer
         for it in sorted((i for i in items if i.rule.mode == "trailing"), key=lambda i: -i.start):
-            cov = _covered(len(text), accepted)
-            after = "".join(ch for ch, c in zip(text[it.end:], cov[it.end:], strict=True) if not c)
-            if is_leftover(after):
+            if is_leftover(_uncovered(text, accepted, it.end)):
                 accepted.append(it)
         return _outermost(accepted)
 
@@ -282,12 +281,19 @@ def _outermost(items: list[_Item]) -> list[_Item]:
     return out
 
 
-def _covered(n: int, items: Iterable[_Item]) -> list[bool]:
-    cov = [False] * n
-    for it in items:
-        for k in range(it.start, it.end):
-            cov[k] = True
-    return cov
+def _uncovered(text: str, items: Iterable[_Item], start: int = 0) -> str:
+    """The characters of ``text[start:]`` that no item covers, in order (the gaps between the items
+    cut out as slices: a flag per character and a join over them cost ~30 us a page on bench_filters)."""
+    parts = []
+    pos = start
+    for a, b in sorted((it.start, it.end) for it in items):
+        if b <= pos:
+            continue
+        if a > pos:
+            parts.append(text[pos:a])
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def extend_to_bullets(text: str, start: int) -> int:
@@ -350,6 +356,8 @@ MENU_MIN_ITEMS = 4
 chinesewebtext_cc_samples doc 48: nine): three short words may be a list in the text."""
 MENU_ITEM_MAX_CHARS = 8
 """Longest menu item (section names run 2 to 6 characters; `商业与管理学院` 7)."""
+MENU_MIN_CHARS = 2 * MENU_MIN_ITEMS + MENU_MIN_ITEMS - 1
+"""Shortest menu line: ``MENU_MIN_ITEMS`` items of two characters or more, a separator between them."""
 MENU_CJK_SHARE = 0.6
 """Share of the items that hold Chinese at least (a line of model numbers is a spec list)."""
 PROSE_MIN_CHARS = 30
@@ -374,7 +382,10 @@ def menu_items(text: str) -> list[str] | None:
 
     Many short items between separators, no sentence, no `key：value` and no byline; not letters
     spaced out (`热 点 推 荐`), nor a verse (clauses all of one length, `床前明月光 疑是地上霜 …`)."""
-    items = [p for p in _MENU_SPLIT.split(text.strip()) if p]
+    line = text.strip()
+    if len(line) < MENU_MIN_CHARS:
+        return None  # (a third of the lines asked about, a split spared)
+    items = [p for p in _MENU_SPLIT.split(line) if p]
     if len(items) < MENU_MIN_ITEMS or len(set(items)) < MENU_MIN_ITEMS - 1:
         return None
     if _MENU_NOT.search(text):
@@ -392,22 +403,34 @@ def menu_items(text: str) -> list[str] | None:
     return items
 
 
-def menu_blocks(doc: Document, prose: list[int] | None = None) -> list[int]:
+def menu_blocks(doc: Document, body: tuple[int, int] | None = None) -> list[int]:
     """Blocks before the first prose block or after the last one that are navigation lines. The title
     block counts too: the first line of a text page is taken for the title, and when it is a menu
-    (`北欧广播, 北欧电视, 华侨华人, …`, cc doc 48) the title falls to the next line. ``prose``: the
-    indexes of ``prose_blocks(doc)`` when the caller has them."""
-    prose = prose_blocks(doc) if prose is None else prose
-    if not prose:
+    (`北欧广播, 北欧电视, 华侨华人, …`, cc doc 48) the title falls to the next line. ``body``: what
+    ``prose_span(doc)`` says, when the caller has it."""
+    body = prose_span(doc) if body is None else body
+    if body is None:
         return []
-    edge = [*range(prose[0]), *range(prose[-1] + 1, len(doc.blocks))]
+    edge = [*range(body[0]), *range(body[1] + 1, len(doc.blocks))]
     return [i for i in edge if menu_items(doc.text[doc.blocks[i].start:doc.blocks[i].end]) is not None]
 
 
-def prose_blocks(doc: Document) -> list[int]:
-    """Blocks of at least PROSE_MIN_CHARS with a sentence end: the article runs from the first to the last."""
-    return [i for i, b in enumerate(doc.blocks)
-            if b.end - b.start >= PROSE_MIN_CHARS and _PROSE_END.search(doc.text, b.start, b.end)]
+def _is_prose(doc: Document, block: Block) -> bool:
+    """At least PROSE_MIN_CHARS with a sentence end."""
+    return (block.end - block.start >= PROSE_MIN_CHARS
+            and _PROSE_END.search(doc.text, block.start, block.end) is not None)
+
+
+def prose_span(doc: Document) -> tuple[int, int] | None:
+    """The first and the last prose block (``_is_prose``): the article runs from one to the other; None
+    when there is none. Only the two ends are looked for, from both ends of the page (a search per
+    block of the whole page cost ~15 us a page on bench_filters)."""
+    blocks = doc.blocks
+    first = next((i for i, b in enumerate(blocks) if _is_prose(doc, b)), None)
+    if first is None:
+        return None
+    last = next(i for i in range(len(blocks) - 1, first - 1, -1) if _is_prose(doc, blocks[i]))
+    return first, last
 
 
 NUMBER_LINE_MAX_DIGITS = 4
@@ -415,14 +438,14 @@ NUMBER_LINE_MAX_DIGITS = 4
 _NUMBER_LINE = re.compile(rf"\s*\d{{1,{NUMBER_LINE_MAX_DIGITS}}}\s*")
 
 
-def number_blocks(doc: Document, prose: list[int] | None = None) -> list[int]:
+def number_blocks(doc: Document, body: tuple[int, int] | None = None) -> list[int]:
     """A bare number right after the title, before the first prose block. Only there: in the
     article a number alone on its line is data (a score, a year of a list), and in a WeChat article
     `01` heads a section."""
-    prose = prose_blocks(doc) if prose is None else prose
-    if not prose:
+    body = prose_span(doc) if body is None else body
+    if body is None:
         return []
-    return [i for i in range(prose[0]) if doc.blocks[i].kind != "title" and i > 0
+    return [i for i in range(body[0]) if doc.blocks[i].kind != "title" and i > 0
             and doc.blocks[i - 1].kind == "title"
             and _NUMBER_LINE.fullmatch(doc.text, doc.blocks[i].start, doc.blocks[i].end) is not None]
 
@@ -453,15 +476,15 @@ class BoilerplateDetector:
                                                 self.tag)
                         if extra is not None:
                             out.append(extra)
-        prose = prose_blocks(doc)
-        for index in menu_blocks(doc, prose):
+        body = prose_span(doc)
+        for index in menu_blocks(doc, body):
             block = doc.blocks[index]
             out.append(Span(label="boilerplate.other", reason="boilerplate.other.menu_line",
                             start=block.start, end=block.end, text=doc.text[block.start:block.end],
                             confidence=MENU_CONFIDENCE,
                             evidence={"rule": "menu_items", "items": len(menu_items(block.text) or ())},
                             detector=self.tag))
-        for index in number_blocks(doc, prose):
+        for index in number_blocks(doc, body):
             block = doc.blocks[index]
             out.append(Span(label="boilerplate.other", reason="boilerplate.other.number_line",
                             start=block.start, end=block.end, text=doc.text[block.start:block.end],

@@ -175,12 +175,12 @@ class DamageDetector:
             if "://" in text or "www." in text:
                 text = _URL_TOKEN.sub(" ", text)
                 if index in footer_blocks:
-                    m = self.footers.search(text)
+                    m = self.footers.search(text, doc=doc)
                     if m is not None:
                         text = text[: m.start()]
             elif index in footer_blocks:
                 # the block's own text: the boilerplate and related detectors ran these patterns on it
-                cut = min((hits[0].start() for rule in self.footers.triggered(text)
+                cut = min((hits[0].start() for rule in self.footers.triggered(text, doc=doc, index=index)
                            if (hits := rule_hits(doc, index, text, rule))), default=None)
                 if cut is not None:
                     text = text[:cut]

@@ -197,7 +197,7 @@ class OtherAdDetector:
         """The blocks where some rule's trigger is, with those rules: one trigger pass over the
         normalized view (shared with the other detectors), hits mapped back to blocks."""
         found: dict[int, set[int]] = {}
-        hits = TRIGGERS.hits(view.text)
+        hits = TRIGGERS.hits(view.text, doc)
         for tid in self.by_trigger:
             if TRIGGERS.exact[tid]:
                 starts = [start for start, _ in hits.spans.get(tid, ())]

@@ -179,7 +179,7 @@ class PromotionDetector:
         sig["title_query"] = bool(title_norm) and self._count("title_query", title_norm) > 0
         sig["title_trade"] = bool(title_norm) and self._count("title_trade", title_norm) > 0
         sig["title_stuffed"] = _stuffed(doc.meta.get("raw_title", "") or doc.title)
-        live = self._live(view.text, n_start, n_end)
+        live = self._live(view.text, n_start, n_end, doc)
         if "cta" in self.gates:
             # a hit of a list of literals holds no line break: the hits in `title \n body` are those in
             # the title and those in the body
@@ -208,10 +208,10 @@ class PromotionDetector:
         sig["stamped"] = self._stamped(doc)
         return []
 
-    def _live(self, text: str, start: int, end: int) -> set[str]:
+    def _live(self, text: str, start: int, end: int, doc: Document) -> set[str]:
         """The rules that may hit ``text[start:end]``: those without a gate, and those whose
         trigger the shared pass found wholly inside that range."""
-        hits = TRIGGERS.hits(text)
+        hits = TRIGGERS.hits(text, doc)
         return {key for key in self.rules if key not in self.gates or hits.has(self.gates[key], start, end)}
 
     def _token_run(self, doc: Document, view: NormalizedText) -> bool:

@@ -121,6 +121,7 @@ class _Gate:
     for its stripped text, a trigger scan of its own: related 99 -> 72 us a page on bench_filters)."""
 
     stop: Container[int]
+    doc: Document
     heading: Container[int]
 
 
@@ -158,7 +159,11 @@ class RelatedDetector:
         """Does a footer key stand at a boundary in ``text`` (block ``index``, or a part of it)?"""
         if index not in gate.stop:
             return False
-        return any(before_ok(text, m.start()) for m in self.stop.finditer(text))
+        block = gate.doc.blocks[index]
+        # the block's own text (not stripped): its triggers are read off the page's pass
+        whole = len(text) == block.end - block.start
+        found = self.stop.finditer(text, doc=gate.doc, index=index if whole else None)
+        return any(before_ok(text, m.start()) for m in found)
 
     def _heading(self, doc: Document, index: int, text: str, gate: _Gate) -> re.Match[str] | None:
         """The heading that starts a related list in ``text``, the text of block ``index``."""
@@ -228,7 +233,7 @@ class RelatedDetector:
         out: list[Finding] = []
         taken: set[int] = set()
         headings = _only_where_triggered(self.heading_keys, doc)
-        gate = _Gate(stop=set(_only_where_triggered(self.stop, doc)), heading=set(headings))
+        gate = _Gate(stop=set(_only_where_triggered(self.stop, doc)), heading=set(headings), doc=doc)
         # (no search of the headings over the whole page first: the blocks holding their triggers say it)
         if self.heading_any is not None:
             for index in headings:
@@ -310,7 +315,7 @@ class RelatedDetector:
         for index in reversed(_only_where_triggered(self.prevnext, doc)):
             block = doc.blocks[index]
             text = doc.text[block.start:block.end]
-            m = self.prevnext.search(text)
+            m = self.prevnext.search(text, doc=doc, index=index)
             if m is not None and before_ok(text, m.start()):
                 last = index
                 break
