@@ -483,3 +483,27 @@ def test_a_long_line_of_paragraphs_is_still_split() -> None:
 def test_a_keyword_dump_is_split_as_before() -> None:
     dump = " ".join(["关键词" + str(i % 10) + "号" for i in range(400)])  # thousands of characters
     assert len(split_line(dump)) > 1
+
+
+def test_the_python_attribute_gate_misses_no_tag_the_scan_would_refuse() -> None:
+    # Without the C scan, a page is scanned tag by tag only when one regex search finds a start tag
+    # with too many attributes: the search must find every tag the scan counts over the limit.
+    import random
+
+    from newsieve.filters import extract
+
+    bits = [" a", "=", '"', "'", "/", " b=1", ' c="<div>"', "\t", "d", "=>", " e='x'", "<p", "<div", ">"]
+    bits += ["<script>", "</script>", "<!--", "-->", "值"]
+    over = 0
+    for seed in range(3000):
+        rng = random.Random(seed)
+        html = "".join(rng.choice(bits) for _ in range(rng.randint(0, 80)))
+        for limit in (0, 1, 2, 3):
+            found = extract._markup_over(html, 10**9, limit)
+            if found is not None and found[0] == "attributes":
+                over += 1
+                assert extract._many_attributes(limit).search(html) is not None, (seed, limit, html)
+    assert over > 1000  # the random pages do go over the limits
+    wide = "<p " + 'a=""' * 5000 + ">"
+    assert extract._many_attributes(1000).search(wide) is not None
+    assert extract._many_attributes(1000).search("<p " + "a " * 999 + ">") is None

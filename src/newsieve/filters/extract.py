@@ -28,6 +28,7 @@ Plain text: each line is a block, long lines holding many paragraphs are split (
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -206,13 +207,31 @@ def markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, in
     >>> markup_over("<p " + "a/" * 200 + ">", 10, 100)
     ('attributes', 101)
     """
-    if len(html) < 2 * max_attributes and html.count("<") <= max_depth:
+    few_tags = html.count("<") <= max_depth
+    if few_tags and len(html) < 2 * max_attributes:
         return None
     if native_enabled():  # the same scan in C
         from ._lexwalk import markup_over as scan  # (built: native_enabled says so)
 
         return scan(html, max_depth, max_attributes, _NO_DEPTH, _RAW_NAMES)
+    # In Python the scan is a loop over every tag (~0.8 ms a page of bench_filters): it runs only
+    # where it can find something, too many tags or a start tag with too many attributes found by
+    # one regex search (in scripts and comments too, which the scan then passes over)
+    if few_tags and _many_attributes(max_attributes).search(html) is None:
+        return None
     return _markup_over(html, max_depth, max_attributes)
+
+
+@lru_cache(maxsize=4)
+def _many_attributes(limit: int) -> re.Pattern[str]:
+    """A start tag with more than ``limit`` attributes, read as ``_count_attributes`` reads them:
+    each attribute one atomic group with possessive parts, so that a tag with fewer fails at its
+    end without trying to cut its names otherwise (linear time)."""
+    attribute = (
+        rf"(?>[{_SPACE}/]*+[^{_SPACE}/>][^{_SPACE}/>=]*+[{_SPACE}]*+"
+        rf"""(?:=[{_SPACE}]*+(?:"[^"]*+"?|'[^']*+'?|[^{_SPACE}>]*+))?+)"""
+    )
+    return re.compile(rf"<[A-Za-z][A-Za-z0-9]*+{attribute}{{{limit + 1}}}")
 
 
 def _count_attributes(html: str, pos: int, limit: int) -> tuple[int, int]:
