@@ -293,3 +293,37 @@ def test_token_trigger_finds_what_its_first_form_found() -> None:
     for _ in range(5000):
         text = "".join(rng.choice("ab01z9中 .-") for _ in range(rng.randint(0, 40)))
         assert [m.span() for m in trigger.finditer(text)] == [m.span() for m in first.finditer(text)], text
+
+
+def test_lines_urls_finds_what_the_url_regex_finds() -> None:
+    """``_ads._lines_urls`` scans only the lines where ``_hints`` finds a URL hint: the same matches
+    as ``URL.finditer`` over the whole text (random texts of URL pieces)."""
+    import random
+
+    from newsieve.filters.detectors import _ads
+
+    pieces = ["a", "w", "W", ".", ":", "/", "\n", " ", "中", "com", "CN", "www.", "WwW.", "http://", "x.com",
+              "@", "-", "1", "：", "//"]
+    rnd = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 24)))
+        found = [m.span() for m in _ads._lines_urls(text)]
+        assert found == [m.span() for m in _ads.URL.finditer(text)], repr(text)
+
+
+def test_alnum_chunks_are_the_run_trigger_s_matches() -> None:
+    """``_ads._alnum_chunks`` gives the spans of the token triggers' regex (runs of ASCII lower-case
+    letters and digits) without it: random texts with upper case, other letters, astral characters."""
+    import random
+    import re
+
+    from newsieve.filters.detectors import _ads
+
+    pieces = ["a", "1", "中", " ", "abcdef", "Z", "x9", "\U0001f600", "?", "é", "\n"]
+    rnd = random.Random(3)
+    for n in (3, 12):
+        pattern = re.compile(f"[a-z0-9][a-z0-9]{{{n - 1}}}")
+        assert _ads._alnum_run_length(pattern.pattern) == n
+        for _ in range(5000):
+            text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
+            assert _ads._alnum_chunks(text, n) == [m.span() for m in pattern.finditer(text)], repr(text)

@@ -311,6 +311,10 @@ def test_random_token_gate_gives_the_signal_of_running_the_rule() -> None:
     from newsieve.filters.normalize import normalized_view
 
     pages = [SALAD_PAGE, TRAINING_NEWS, PRODUCT_REVIEW,
+             # a run of twelve in one paragraph (a URL), the token in another: searched there too
+             "详见 http://example.com/abcdefghijklmnop 。\n据悉，ls6utgDbOeKZnI6L技术人员正在施工。",
+             # a run of twelve, not a token (no upper case, not glued to Chinese)
+             "详见 http://example.com/abcdefghijklmnop 。\n据悉，技术人员正在施工。",
              "据悉，ls6utgDbOeKZnI6L技术人员正在施工。",
              # `bai癜风` is a variant of 白癜风: the view holds `x9abcdefghk白癜风`, 11 in a row
              "据悉，X9aBcDeFgHkbai癜风的治疗方法。"]
@@ -321,14 +325,16 @@ def test_random_token_gate_gives_the_signal_of_running_the_rule() -> None:
         signals = []
         for gated in (True, False):
             doc = sieve.document(page, content_type="text/plain")
-            if not gated:
-                det._token_run = lambda doc, view: True  # type: ignore[method-assign]
+            if not gated:  # the rule over the whole article
+                det._random_token = (  # type: ignore[method-assign]
+                    lambda doc, view, body, first, last: det._count("random_token", body)
+                )
             det.detect(doc)
             signals.append(doc.cache["page_signals"][SIGNAL_KEY]["random_token"])
-        del det._token_run
+        del det._random_token
         assert signals[0] == signals[1], page[:20]
         fired.append(signals[1])
-    assert fired[-2:] == [1, 1]
+    assert fired[-4:] == [1, 0, 1, 1]
     assert normalized_view(sieve.document(pages[-1], content_type="text/plain"), det.variants).variants == 1
 
 
@@ -404,3 +410,14 @@ def test_search_each_patterns_answer_as_their_rule_pattern() -> None:
             assert any(p.search(text) for p in each) == want, (rule.id, text)
             hits += want
         assert hits > 100, rule.id
+
+
+def test_holding_finds_the_blocks_holding_a_character() -> None:
+    from _ads_docs import doc_of
+
+    from newsieve.filters.detectors.promotion import _holding
+
+    doc = doc_of("a/b", "", "无", "/", "c_d/e/f", "末尾/")
+    for char in "/_无x":
+        expected = [b for b in doc.blocks if char in doc.text[b.start : b.end]]
+        assert list(_holding(doc, char)) == expected, char

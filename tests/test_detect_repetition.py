@@ -109,3 +109,13 @@ def test_every_sentence_end_ends_a_sentence() -> None:
     assert stats["sentences"] == 8
     assert stats["repeated_sentences"] == 1
     assert stats["dup_sentence_frac"] == 1.0
+
+
+def test_article_lines_are_the_stripped_article_blocks() -> None:
+    from newsieve.filters.detectors.repetition import article_lines
+
+    doc = doc_of(" 第一行 ", "", "  ", "第二行")
+    lines, body = article_lines(doc)
+    assert lines == ["第一行", "第二行"]
+    assert body == "第一行\n第二行"
+    assert article_lines(doc)[0] is lines

@@ -29,6 +29,7 @@ The patterns are data (``data/promotion.toml``, ids ``page.promotion.*``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from itertools import repeat
@@ -42,7 +43,7 @@ from ..normalize import NormalizedText, merged_variants, normalize, normalized_v
 from ..rules import Rule, Rules
 from ..types import Block, Document
 from . import _ads
-from .repetition import page_stats
+from .repetition import article_lines, page_stats
 
 __all__ = ["SIGNAL_KEY", "PromotionDetector"]
 
@@ -58,7 +59,6 @@ name its subject too, but they are long."""
 _PROSE = ("，", "。", "；")
 """...and only lines that are not sentences: a report's short paragraphs name its subject in every line
 (`汪勇` in 8 of 12 lines of a gne-test-pages article), but they are sentences, with `，` and `。`."""
-_PROSE_MARK = re.compile("|".join(map(re.escape, _PROSE)))
 TITLE_MAX_CHARS = 40
 """Only the first this many characters of the title are searched for its keyword (speed)."""
 STUFFED_MIN_PARTS = 3
@@ -135,43 +135,43 @@ class PromotionDetector:
             for key, (rule, pattern) in self.rules.items()
         }
 
-    def _distinct(self, key: str, text: str) -> int:
-        return len(self._matches(key, text))
+    def _distinct(self, key: str, text: str, pos: int = 0) -> int:
+        return len(self._matches(key, text, pos))
 
-    def _matches(self, key: str, text: str) -> set[str]:
+    def _matches(self, key: str, text: str, pos: int = 0) -> set[str]:
+        """The rule's distinct matches in ``text`` (none starts before ``pos``: see ``_live``)."""
         found = self.rules.get(key)
         if found is None:
             return set()
-        return {m.group(0) for m in found[1].finditer(text)}
+        return {m.group(0) for m in found[1].finditer(text, pos)}
 
-    def _top(self, key: str, text: str) -> tuple[str, int]:
+    def _top(self, key: str, text: str, pos: int = 0) -> tuple[str, int]:
         """The rule's most frequent match in the text and its count (``("", 0)`` when none)."""
         found = self.rules.get(key)
         if found is None:
             return "", 0
-        counts = Counter(m.group(0) for m in found[1].finditer(text))
+        counts = Counter(m.group(0) for m in found[1].finditer(text, pos))
         return counts.most_common(1)[0] if counts else ("", 0)
 
-    def _count(self, key: str, text: str) -> int:
+    def _count(self, key: str, text: str, pos: int = 0) -> int:
         """1 when the rule hits the text, else 0 (the score only asks whether a signal is there)."""
         for pattern in self.searches.get(key, ()):
-            if pattern.search(text) is not None:
+            if pattern.search(text, pos) is not None:
                 return 1
         return 0
 
     def detect(self, doc: Document) -> list[Finding]:
         view = normalized_view(doc, self.variants)
-        body_blocks = [b for b in doc.blocks if b.kind not in ("title", "tail") and b.end > b.start]
         titles = [doc.title, doc.meta.get("raw_title", "")]
         title_norm = normalize(" ".join(t for t in titles if t), self.variants).text
-        body_texts = [doc.text[b.start : b.end] for b in body_blocks]
-        body = "\n".join(body_texts)
+        # the article's lines, stripped, as page_stats takes them (one list for both; the patterns
+        # searched in `body` hold no space or line break, so the stripped edges change no hit)
+        lines, body = article_lines(doc)
         # one slice of the normalized view from the first article block to the last (the title comes
         # before them and the tail after, so this is the article's text; one mapping instead of one per block)
+        first, last = _article_range(doc)
         n_start, n_end = (
-            (view.from_original(body_blocks[0].start), view.from_original(body_blocks[-1].end))
-            if body_blocks
-            else (0, 0)
+            (view.from_original(first.start), view.from_original(last.end)) if first and last else (0, 0)
         )
         body_norm = view.text[n_start:n_end]
         stats = page_stats(doc)
@@ -183,48 +183,92 @@ class PromotionDetector:
         if "cta" in self.gates:
             # a hit of a list of literals holds no line break: the hits in `title \n body` are those in
             # the title and those in the body
-            body_cta = self._matches("cta", body_norm) if "cta" in live else set()
+            body_cta = self._matches("cta", body_norm, live["cta"]) if "cta" in live else set()
             sig["cta"] = len(self._matches("cta", title_norm) | body_cta)
         else:
             sig["cta"] = self._distinct("cta", title_norm + "\n" + body_norm)
-        sig["form"] = self._distinct("form", body_norm) if "form" in live else 0
-        sig["self_intro"] = self._count("self_intro", body_norm) if "self_intro" in live else 0
-        sig["offer"] = self._distinct("offer", body_norm) if "offer" in live else 0
-        sig["contact"] = self._count("contact", body_norm) if "contact" in live else 0
-        sig["money_word"], sig["money_count"] = self._top("money", body_norm) if "money" in live else ("", 0)
-        sig["random_token"] = self._count("random_token", body) if self._token_run(doc, view) else 0
+        sig["form"] = self._distinct("form", body_norm, live["form"]) if "form" in live else 0
+        sig["self_intro"] = (
+            self._count("self_intro", body_norm, live["self_intro"]) if "self_intro" in live else 0
+        )
+        sig["offer"] = self._distinct("offer", body_norm, live["offer"]) if "offer" in live else 0
+        sig["contact"] = self._count("contact", body_norm, live["contact"]) if "contact" in live else 0
+        sig["money_word"], sig["money_count"] = (
+            self._top("money", body_norm, live["money"]) if "money" in live else ("", 0)
+        )
+        sig["random_token"] = self._random_token(doc, view, body, first, last)
         sig["collision"] = self._count("collision", body)
-        sig["echo_lines"], sig["echo_share"] = self._echo(doc, body_texts)
+        sig["echo_lines"], sig["echo_share"] = self._echo(doc, lines)
         sig["keyword_url"] = bool(doc.url and _url_keyword(doc.url)) or any(
             _BARE_URL.match(text) and _url_keyword(text.strip())
             for text in (doc.text[b.start : b.end] for b in _holding(doc, "/"))
         )
         title_pairs = _bigrams(doc.title)
         sig["title_pairs"] = len(title_pairs)
-        shared = sum(1 for pair in title_pairs if pair in body)
+        shared = sum(map(body.__contains__, title_pairs))
         sig["title_overlap"] = round(shared / len(title_pairs), 3) if title_pairs else 1.0
         sig["body_cjk"] = stats["cjk"]
-        sig["fake_fields"] = self._fake_fields(body_norm) if "fake_field" in live else 0
+        sig["fake_fields"] = self._fake_fields(body_norm, live["fake_field"]) if "fake_field" in live else 0
         sig["stamped"] = self._stamped(doc)
         return []
 
-    def _live(self, text: str, start: int, end: int, doc: Document) -> set[str]:
-        """The rules that may hit ``text[start:end]``: those without a gate, and those whose
-        trigger the shared pass found wholly inside that range."""
+    def _live(self, text: str, start: int, end: int, doc: Document) -> dict[str, int]:
+        """The rules that may hit ``text[start:end]``, each with where in that range a search may
+        start: those without a gate from its start; those whose trigger the shared pass found
+        wholly inside the range from the start of the line of their first literal there. A match
+        holds a literal of its rule's trigger (what makes the gate), and no line break before it
+        (the field names of form and fake_field are one word, a line break may only follow them;
+        a `.` takes none): no match starts on an earlier line. (The gated rules' searches skip the
+        article up to there: promotion -8 us a page on bench_filters.)"""
         hits = TRIGGERS.hits(text, doc)
-        return {key for key in self.rules if key not in self.gates or hits.has(self.gates[key], start, end)}
+        live = {}
+        for key in self.rules:
+            tid = self.gates.get(key)
+            if tid is None:
+                live[key] = 0
+                continue
+            first = next((s for s, e in hits.spans.get(tid, ()) if s >= start and e <= end), None)
+            if first is not None:
+                live[key] = max(text.rfind("\n", start, first) + 1, start) - start
+        return live
 
-    def _token_run(self, doc: Document, view: NormalizedText) -> bool:
-        """May the page hold a random token? (see ``_TOKEN_RUN``)"""
-        return view.variants > 0 or bool(_ads.regex_trigger_spans(doc, view, self.token_run))
+    def _random_token(
+        self, doc: Document, view: NormalizedText, body: str, first: Block | None, last: Block | None
+    ) -> int:
+        """``_count("random_token", body)``, searched only in the article blocks that hold a run of
+        ``_TOKEN_RUN`` on the view: every hit is in one (the regex over the whole article cost ~130 us
+        on each of the 13 pages in 100 of bench_filters that hold a run, mostly in other blocks). The
+        hits inside a block's range of ``doc.text`` are those inside its line of ``body``: a token
+        holds no space or line break, and a space or line break beside it is the same to the pattern's
+        look-arounds as the line's edge."""
+        if view.variants > 0:  # a run of the raw text may be broken on the view (see ``_TOKEN_RUN``)
+            return self._count("random_token", body)
+        runs = _ads.regex_trigger_spans(doc, view, self.token_run)
+        if not runs or first is None or last is None:
+            return 0
+        found = self.rules.get("random_token")
+        if found is None:
+            return 0
+        pattern = found[1]
+        searched = set()
+        for start, _ in runs:
+            index = _ads.block_at(doc, view.to_original(start, start + 1)[0])
+            if index is None or index in searched:
+                continue
+            searched.add(index)
+            block = doc.blocks[index]
+            in_article = first.start <= block.start <= last.start and block.kind not in ("title", "tail")
+            if in_article and pattern.search(doc.text, block.start, block.end) is not None:
+                return 1
+        return 0
 
-    def _fake_fields(self, body_norm: str) -> int:
+    def _fake_fields(self, body_norm: str, pos: int) -> int:
         """Distinct field names (`phone`, `email`) of contact fields filled with words."""
         found = self.rules.get("fake_field")
         if found is None or ":" not in body_norm:  # the normalized view folds `：` into `:`
             return 0
         names = set()
-        for m in found[1].finditer(body_norm):
+        for m in found[1].finditer(body_norm, pos):
             name = _FIELD_NAME.search(m.group(0))
             if name:
                 names.add(name.group(0))
@@ -249,13 +293,17 @@ class PromotionDetector:
         }
         return int(any(stamped(t) for t in own)) + sum(1 for t in others if stamped(t))
 
-    def _echo(self, doc: Document, texts: list[str]) -> tuple[int, float]:
-        """How many of the short body lines (``texts``: the article blocks' texts) hold the title's
-        most repeated keyword, and their share."""
+    def _echo(self, doc: Document, lines: list[str]) -> tuple[int, float]:
+        """How many of the short body lines (``lines``: the article blocks' texts, stripped, the empty
+        ones left out) hold the title's most repeated keyword, and their share."""
         if not doc.title:
             return 0, 0.0
-        lines = [t for t in map(str.strip, texts) if t]
-        short = [t for t in lines if len(t) <= ECHO_LINE_MAX_CHARS and _PROSE_MARK.search(t) is None]
+        # (three `in` tests, not a regex search: a call less per line; 13 -> 6 us a page on bench_filters)
+        comma, stop, semicolon = _PROSE
+        short = [
+            t for t in lines
+            if len(t) <= ECHO_LINE_MAX_CHARS and comma not in t and stop not in t and semicolon not in t
+        ]
         if not short:
             return 0, 0.0
         # The most repeated keyword of any length is as repeated as its first ECHO_MIN_CHARS characters
@@ -279,16 +327,30 @@ class PromotionDetector:
         return best, round(best / len(lines), 3)
 
 
+def _article_range(doc: Document) -> tuple[Block | None, Block | None]:
+    """The first and the last article block with text (not title, not tail), from each end: the title
+    is the first block and the tail blocks the last ones, so a few tests instead of one per block."""
+
+    def article(b: Block) -> bool:
+        return b.kind not in ("title", "tail") and b.end > b.start
+
+    first = next(filter(article, doc.blocks), None)
+    last = next(filter(article, reversed(doc.blocks)), None)
+    return first, last
+
+
 def _holding(doc: Document, char: str) -> Iterator[Block]:
-    """The blocks whose text holds ``char``, in order: one ``str.find`` per block that holds it, not
-    one per block (`/` is in a few blocks of a page's 70: 9 -> 4 us a page on bench_filters)."""
-    text = doc.text
-    # `found` is the first `char` at or after `searched` (-1: none); searched again only when a block
-    # starts before `searched` or after `found`
-    searched, found = len(text) + 1, -1
-    for block in doc.blocks:
-        if block.start < searched or 0 <= found < block.start:
-            searched = block.start
-            found = text.find(char, searched)
-        if 0 <= found < block.end:
-            yield block
+    """The blocks whose text holds ``char``, in order: one ``str.find`` and one bisection per block
+    that holds it, no test of the blocks that do not (`/` and `_` are in a few blocks of a page's 70:
+    10 -> 3 us a call on bench_filters, was a test of every block). The blocks are in text order and
+    do not overlap, as extraction makes them."""
+    text, blocks = doc.text, doc.blocks
+    starts = _ads.block_index(doc)
+    pos = text.find(char)
+    while pos >= 0:
+        i = bisect_right(starts, pos) - 1
+        if i >= 0 and pos < blocks[i].end:
+            yield blocks[i]
+            pos = text.find(char, blocks[i].end)  # (the block's other `char`s are not looked for)
+        else:
+            pos = text.find(char, pos + 1)
