@@ -282,10 +282,14 @@ def test_each_rule_trigger_is_in_every_hit() -> None:
     words = sorted({*rules.words("ad.diseases"), *rules.lexicon("ad.diseases").variants.values()})
     texts = [shape.format(d=w) for shape in AD_SHAPES for w in words]
     hits: dict[str, int] = {}
-    for rule, pattern, trigger in (*det.windowed, *det.blockwide):
+    for rule, pattern, trigger, core in (*det.windowed, *det.blockwide):
         assert trigger is not None, f"{rule.id} has no trigger"
         for text in texts:
             for m in pattern.finditer(text):
                 assert trigger.search(m.group(0)), (rule.id, text, m.group(0))
+                # a rule that starts with a hospital name is gated by the name's core too
+                assert core is None or core.search(m.group(0)), (rule.id, text, m.group(0))
                 hits[rule.id] = hits.get(rule.id, 0) + 1
-    assert set(hits) == {r.id for r, _, _ in (*det.windowed, *det.blockwide)}  # each rule was hit
+    assert set(hits) == {r.id for r, _, _, _ in (*det.windowed, *det.blockwide)}  # each rule was hit
+    gated = {r.id for r, _, _, core in det.windowed if core is not None}
+    assert gated == {"ad.medical.claim", "ad.medical.hospital_name"}

@@ -99,3 +99,35 @@ def test_page_without_chinese_text_is_not_gambling() -> None:
     v = clean(html, content_type="text/html")
     assert "page.gambling" not in v.reasons
     assert v.action == "publish"
+
+
+def test_covered_counts_the_chinese_characters_of_article_blocks_under_the_spans() -> None:
+    from newsieve.filters.score import _covered
+    from newsieve.filters.types import Block, Document
+
+    parts = [
+        ("标题文字", "title"), ("第一段中文", "p"), ("second 第二段", "p"),
+        ("尾部版权所有", "tail"), ("末段文字", "p"),
+    ]
+    text, blocks = "", []
+    for part, kind in parts:
+        blocks.append(Block(text=part, start=len(text), end=len(text) + len(part), kind=kind))  # type: ignore[arg-type]
+        text += part + "\n"
+    doc = Document(text=text, blocks=blocks)
+
+    def brute(ranges: list[tuple[int, int]]) -> int:  # each range against each article block
+        return sum(
+            sum(1 for i in range(max(s, b.start), min(e, b.end)) if "\u3400" <= text[i] <= "\u9fff")
+            for b in blocks if b.kind not in ("tail", "title") for s, e in ranges
+        )
+
+    for ranges in ([(0, len(text))], [(2, 8), (7, 12)], [(6, 7), (14, 30)], [(20, 26)], [(0, 1)], [(25, 31)]):
+        spans = [Span(label="ad.medical", reason="r", start=s, end=e, text=text[s:e]) for s, e in ranges]
+        merged = sorted(ranges)
+        union: list[tuple[int, int]] = []
+        for s, e in merged:
+            if union and s <= union[-1][1]:
+                union[-1] = (union[-1][0], max(union[-1][1], e))
+            else:
+                union.append((s, e))
+        assert _covered(doc, spans) == brute(union), ranges

@@ -198,13 +198,24 @@ def _covered(doc: Document, spans: Sequence[Span], label_prefix: str = "") -> in
             union.append([start, end])
     if not union:  # most pages: no span of the prefix (no gambling), no pass over the blocks
         return 0
-    total = 0
+    # one walk of the blocks and the ranges side by side, both in text order (as in
+    # pipeline._cleaned_blocks), not every range for every block (score 10.1 -> 9.2 us a page on
+    # bench_filters' pages)
+    total = i = 0
+    n = len(union)
     for block in doc.blocks:
-        if block.kind in ("tail", "title"):  # removals there are not article text
+        b_start, b_end = block.start, block.end
+        while i < n and union[i][1] <= b_start:
+            i += 1
+        if i == n:
+            break
+        if union[i][0] >= b_end or block.kind in ("tail", "title"):  # removals there are not article text
             continue
-        for start, end in union:
-            if start < block.end and end > block.start:
-                total += count_cjk(doc.text[max(start, block.start) : min(end, block.end)])
+        j = i
+        while j < n and union[j][0] < b_end:
+            start, end = union[j]
+            total += count_cjk(doc.text[max(start, b_start) : min(end, b_end)])
+            j += 1
     return total
 
 
