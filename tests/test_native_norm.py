@@ -108,3 +108,22 @@ def test_a_token_trigger_is_skipped_only_without_a_run_that_long(native: None) -
         doc = Document(text=text, blocks=[])
         want = [m.span() for m in TRIGGERS.patterns[tid].finditer(view.text)]
         assert _ads.regex_trigger_spans(doc, view, tid) == want, text
+
+
+def test_count_cjk_counts_as_the_regex_does() -> None:
+    # in C where _norm is built (and not turned off), else by UTF-16 bytes: either way what the
+    # regex counts, on every string kind and the range's edges
+    from newsieve.filters._text import count_cjk
+
+    rng = random.Random(5)
+    alphabet = "a中\u3400\u33ff\u9fff\ua000😀\u4e00é\x00"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert count_cjk(text) == sum(map(len, re.findall("[\u3400-\u9fff]+", text))), text
+
+
+def test_count_cjk_runs_in_c(native: None) -> None:
+    from newsieve.filters import _text
+
+    assert _text._count_range is not None
+    assert _text.count_cjk("中文 and 𠀀\u3400\u9fff\ua000") == 4

@@ -209,7 +209,41 @@ static PyTypeObject NormalizerType = {
     .tp_methods = normalizer_methods,
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_norm", NULL, -1, NULL};
+/* count_range(text, lo, hi) -> how many characters of ``text`` are in [lo, hi] (``_text.count_cjk``:
+   its Python way encodes the text to UTF-16 and translates the bytes, ~14 us a page of bench_filters
+   in page_stats alone). */
+static PyObject *count_range(PyObject *self, PyObject *args) {
+    PyObject *text;
+    unsigned int lo, hi;
+    if (!PyArg_ParseTuple(args, "UII", &text, &lo, &hi)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), count = 0;
+    const void *data = PyUnicode_DATA(text);
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND: {
+        const Py_UCS1 *t = data;
+        for (Py_ssize_t i = 0; i < n; i++) count += t[i] >= lo && t[i] <= hi;
+        break;
+    }
+    case PyUnicode_2BYTE_KIND: {
+        const Py_UCS2 *t = data;
+        for (Py_ssize_t i = 0; i < n; i++) count += t[i] >= lo && t[i] <= hi;
+        break;
+    }
+    default: {
+        const Py_UCS4 *t = data;
+        for (Py_ssize_t i = 0; i < n; i++) count += t[i] >= lo && t[i] <= hi;
+        break;
+    }
+    }
+    return PyLong_FromSsize_t(count);
+}
+
+static PyMethodDef module_methods[] = {
+    {"count_range", count_range, METH_VARARGS, "count_range(text, lo, hi) -> characters of text in [lo, hi]."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_norm", NULL, -1, module_methods};
 
 PyMODINIT_FUNC PyInit__norm(void) {
     if (PyType_Ready(&NormalizerType) < 0) return NULL;

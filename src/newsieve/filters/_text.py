@@ -7,8 +7,10 @@ data (selectors, class names, separators, placeholder names) live in
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,10 +38,27 @@ _CJK_HIGH_BYTES = bytes(range(0x34, 0xA0))
 
 def count_cjk(text: str) -> int:
     """How many characters of ``text`` are in U+3400..U+9FFF: ``sum(map(len, re.findall(
-    "[\u3400-\u9fff]+", text)))``, 4x faster. In UTF-16 a character of that range is one code unit
-    whose high byte is 0x34..0x9F; any other character's units (surrogates: 0xD8..0xDF) have another."""
+    "[\u3400-\u9fff]+", text)))``. One loop in C where ``_norm`` is built (~10x faster than the
+    Python way); else 4x faster than that regex: in UTF-16 a character of that range is one code
+    unit whose high byte is 0x34..0x9F, any other character's units (surrogates: 0xD8..0xDF) have
+    another."""
+    if _count_range is not None:
+        return _count_range(text, 0x3400, 0x9FFF)
     high = text.encode("utf-16-be", "surrogatepass")[0::2]
     return len(high) - len(high.translate(None, _CJK_HIGH_BYTES))
+
+
+def _native_count_range() -> Callable[[str, int, int], int] | None:
+    if os.environ.get("NEWSIEVE_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from ._norm import count_range
+    except ImportError:  # not built: the Python way
+        return None
+    return count_range
+
+
+_count_range = _native_count_range()
 
 
 def squash(text: str) -> str:
