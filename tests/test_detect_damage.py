@@ -278,26 +278,121 @@ def test_rules_with_a_lead_are_found_where_their_trigger_is() -> None:
         assert found, rule.id  # the texts do hit the rule
 
 
-def test_triggers_looked_for_by_their_first_characters_are_found_as_by_a_search() -> None:
-    """A trigger starting with one of a few characters (`[(（]…`) is looked for by ``str.find`` of each
-    and a match there: that must say what a search says."""
+@pytest.mark.parametrize("native", [True, False])
+def test_one_pass_finds_every_place_of_the_page_wide_triggers(native: bool) -> None:
+    """One pass over the page (``_PageWords``, by the C scanner or by a regex) finds every place where
+    a page-wide trigger matches: exactly, for triggers of literals; among the places of their first
+    characters, for the others (`[\\ue000-\\uf8ff]`)."""
     import random
     import re
 
-    from newsieve.filters.detectors.damage import _find_chars, _present
+    from newsieve.filters.detectors.damage import _PageWords, _trigger_words
 
     triggers = [re.compile(str(r.extra["trigger"]))
-                for r in load_rules().by_label("damage.") if "trigger" in r.extra]
-    assert any(_find_chars(t) for t in triggers)
-    triggers += [re.compile(p) for p in ("[(（][a-z]", "(?<=中)[(（]a", "锟|烫烫|屯屯", "[上下]篇")]
-    alphabet = "(（)）azāǎ中文锟烫屯上下篇\n[]?？ "
+                for r in load_rules().by_label("damage.") if "trigger" in r.extra
+                and not r.label.startswith("damage.digits")]
+    triggers += [re.compile(p) for p in ("[(（][a-z]", "锟|烫烫|屯屯", "[上下]篇", "aa", "[\ue000-\uf8ff]",
+                                         "://|www\\.", "(?:w|\\(w)ww")]
+    words = [_trigger_words(t) for t in triggers]
+    assert all(group for group, _ in words)
+    pages = _PageWords([group for group, _ in words])
+    if not native:
+        pages._scanner = None
+    alphabet = "(（)）azāǎ中文锟烫屯上下篇\n[]?？ \ufffd\u00c3\u00a9\ue000w:/.www"
     rng = random.Random(7)
-    for trigger in triggers:
-        chars = _find_chars(trigger)
-        for _ in range(3000):
-            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-            want = trigger.search(text) is not None
-            assert _present(trigger, chars, text) == want, (trigger.pattern, text)
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        found = pages.scan(text)
+        for k, (trigger, (_, exact)) in enumerate(zip(triggers, words, strict=True)):
+            places = pages.places(found, k)
+            assert places is not None
+            if not exact:
+                places = [at for at in places if trigger.match(text, at)]
+            want = [at for at in range(len(text) + 1) if trigger.match(text, at) is not None]
+            assert sorted(set(places)) == want, (trigger.pattern, text)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_obfuscation_rules_tried_where_their_triggers_are_find_what_a_search_finds(native: bool) -> None:
+    """The obfuscation rules are only tried where their triggers match, when those places are few."""
+    import random
+
+    detector = DamageDetector(load_rules(), FilterConfig())
+    assert all("lead" in r.extra for r, _ in detector.obfuscated_rules)
+    if not native:
+        detector.page_words._scanner = None
+
+    def plain_way(text: str) -> tuple[str, int, list[str]] | None:
+        from newsieve.filters.detectors.damage import MAX_EXAMPLES, PINYIN_MIN, _example, _is_pinyin
+
+        text = "\n" + text
+        for rule, _ in detector.obfuscated_rules:
+            hits = [m.span() for m in rule.pattern.finditer(text)
+                    if m.groupdict().get("syllable") is None or _is_pinyin(m.group("syllable"))]
+            if len(hits) >= int(rule.extra.get("min_count", PINYIN_MIN)):
+                return rule.id, len(hits), [_example(text, s, e).strip() for s, e in hits[:MAX_EXAMPLES]]
+        return None
+
+    pieces = ["轉(zhuǎn)", "烟（yan）", "市(shi", ")", "(", "（", "(ok)", "a", "[励志作文600字]", "[", "]",
+              "\n", "\n[作文大全]", "六年级", "x2", " "]
+    rng = random.Random(13)
+    found = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24))) + "的" * rng.choice((0, 4000))
+        got = _flag(detector, text, "damage.obfuscated")
+        want = plain_way(text)
+        assert (None if got is None else (got.reason, got.count, got.examples)) == want, repr(text)
+        found += want is not None
+    assert found > 200
+
+
+def _flag(detector: DamageDetector, text: str, label: str) -> Flag | None:
+    return next((f for f in detector.detect(Document(text=text, blocks=[])) if isinstance(f, Flag)
+                 and f.label == label), None)
+
+
+def _mojibake_the_plain_way(detector: DamageDetector, text: str) -> tuple[int, list[str]] | None:
+    """What ``_mojibake`` said when it searched each rule over the whole page: (count, examples)."""
+    from newsieve.filters.detectors.damage import _CONTROL, MAX_EXAMPLES, MOJIBAKE_MIN, _example, _in_url
+
+    text = _CONTROL.sub("", text)
+    hits: list[tuple[int, int]] = []
+    for rule, _ in detector.mojibake_rules:
+        found = [m for m in rule.pattern.finditer(text) if not _in_url(text, m.start())]
+        if len(found) >= int(rule.extra.get("min_count", MOJIBAKE_MIN)):
+            hits.extend(m.span() for m in found)
+    hits.sort(key=lambda h: h[0])
+    return (len(hits), [_example(text, s, e) for s, e in hits[:MAX_EXAMPLES]]) if hits else None
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_mojibake_rules_tried_near_their_triggers_find_what_a_search_finds(native: bool) -> None:
+    """The mis-decoding rules are tried where their triggers' first characters stand (one scan of the
+    page for all of them), up to their `lead` before, when those places are few: that must find what
+    a search of each over the whole text finds, with control characters too, with few places or many,
+    by the C scanner or by the regex."""
+    import random
+
+    from newsieve.filters.detectors import damage
+
+    detector = DamageDetector(load_rules(), FilterConfig())
+    assert all("lead" in r.extra for r, _ in detector.mojibake_rules)
+    if not native:
+        detector.page_words._scanner = None
+    alphabet = ("??？?吗中文a=/\ufffd锟斤拷烫屯锘縶åäé¤§±¾©ÊÐº£µíÇø\x80\u2019\x9c\ue000\ue123\uf8ff\x05 \n"
+                "http://w.")
+    rng = random.Random(11)
+    found = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16)))
+        # padding makes the places few (tried near them) or leaves them many (a search of the whole)
+        text += "的" * rng.choice((0, 4000))
+        got = _flag(detector, text, "damage.mojibake")
+        want = _mojibake_the_plain_way(detector, text)
+        assert (None if got is None else (got.count, got.examples)) == want, repr(text)
+        found += want is not None
+    assert found > 500
+    assert damage.TRY_COST_CHARS * 16 * 2 < 4000  # (the padded texts do take the near tries)
 
 
 FOOTER_PAGE = [

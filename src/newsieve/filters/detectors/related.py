@@ -159,11 +159,16 @@ class RelatedDetector:
         """Does a footer key stand at a boundary in ``text`` (block ``index``, or a part of it)?"""
         if index not in gate.stop:
             return False
-        block = gate.doc.blocks[index]
-        # the block's own text (not stripped): its triggers are read off the page's pass
-        whole = len(text) == block.end - block.start
-        found = self.stop.finditer(text, doc=gate.doc, index=index if whole else None)
-        return any(before_ok(text, m.start()) for m in found)
+        doc = gate.doc
+        block = doc.blocks[index]
+        if len(text) != block.end - block.start:  # a part of the block (stripped)
+            return any(before_ok(text, m.start()) for m in self.stop.finditer(text, doc=doc))
+        # the block's own text: its triggers are read off the page's pass, and the patterns' hits are
+        # those the other footer detectors found there (``rule_hits``), not a search of each rule again
+        # (`_trailing_list` asks every block from the end: related 47 -> 43.5 us a page, bench_filters)
+        return any(before_ok(text, m.start())
+                   for rule in self.stop.triggered(text, doc=doc, index=index)
+                   for m in rule_hits(doc, index, text, rule))
 
     def _heading(self, doc: Document, index: int, text: str, gate: _Gate) -> re.Match[str] | None:
         """The heading that starts a related list in ``text``, the text of block ``index``."""
