@@ -24,8 +24,7 @@ as a regex and searched as before (``exact`` is False): results never depend on 
 Two indexes: ``KEY_TRIGGERS`` for the footer rules (``KeyFinder``, used by the boilerplate,
 related and damage detectors) and ``TRIGGERS`` for other detectors' rules (``ad.other``, on the
 normalized view). Also here: ``LiteralScanner`` (every occurrence of many words: the disease
-words of ``ad.medical``), ``trie_alternation`` (a word list as a regex) and ``CharGate`` (which
-of several regexes can match at all, from one scan).
+words of ``ad.medical``) and ``trie_alternation`` (a word list as a regex).
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from re import _constants as _sre_c  # type: ignore[attr-defined]
@@ -57,7 +56,6 @@ __all__ = [
     "ASCII_FOLDS_BEYOND_ASCII",
     "KEY_TRIGGERS",
     "TRIGGERS",
-    "CharGate",
     "DocHits",
     "KeyFinder",
     "LiteralIndex",
@@ -308,28 +306,6 @@ def first_chars(pattern: str) -> str | None:
                 return None
             parts.append(cls)
     return "[" + "".join(dict.fromkeys(parts)) + "]"
-
-
-class CharGate:
-    """Which of several regexes may match a text, from one scan for their first characters: a
-    regex none of whose first characters is in the text cannot match it (exact, not a guess).
-
-    One regex search per pattern over a page costs a full scan each when it finds nothing (the
-    usual case for damage evidence like `锟斤拷`); this is one scan for all of them.
-    """
-
-    def __init__(self, patterns: Sequence[str | None]) -> None:
-        classes = [first_chars(p) if p else None for p in patterns]
-        self._checks = [re.compile(c) if c else None for c in classes]
-        union = "|".join(c for c in classes if c)
-        self._scan = re.compile(union) if union else None
-
-    def possible(self, text: str) -> list[bool]:
-        """For each pattern: may it match ``text`` (False only when it cannot)?"""
-        if self._scan is None:
-            return [True] * len(self._checks)
-        present = "".join(set(self._scan.findall(text)))
-        return [check is None or check.search(present) is not None for check in self._checks]
 
 
 ASCII_FOLDS_BEYOND_ASCII = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
