@@ -73,6 +73,8 @@ __all__ = [
 LITERAL_LIMIT = 4096
 """Most strings a trigger may expand to (``'\\.\\d'`` is 1 x 660 Unicode digits); beyond it the
 trigger stays a regex."""
+_FINDER_BLOCKS = "match.finder_blocks"
+"""``doc.cache`` key of ``KeyFinder.blocks``' results, by finder."""
 DOC_CACHE_KEY = "match.triggers"
 """``doc.cache`` key of ``index.doc_hits(doc)``, followed by ``.`` and the index's name."""
 
@@ -752,15 +754,25 @@ class KeyFinder:
         return best
 
     def blocks(self, doc: Document) -> list[int]:
-        """Indexes of the blocks where some trigger (or a rule without one) hits, in order."""
+        """Indexes of the blocks where some trigger (or a rule without one) hits, in order (once a
+        page: the related detector asks three or four times; a copy, the caller's to keep)."""
         if not self.rules or not doc.blocks:
             return []
         if self.always:
             return list(range(len(doc.blocks)))
         hits = self.index.doc_hits(doc)
+        per_page: dict[int, tuple[int, list[int]]] | None = doc.cache.get(_FINDER_BLOCKS)
+        if per_page is None:
+            per_page = doc.cache[_FINDER_BLOCKS] = {}
+        # (finders live as long as their detectors: an id stays its finder's while a page is read)
+        cached = per_page.get(id(self))
+        if cached is not None and cached[0] == hits.generation:
+            return list(cached[1])
         mine = self._id_set
-        found = {i for i, block in hits.blocks.items() if not mine.isdisjoint(block.spans)}
+        where = {i for i, block in hits.blocks.items() if not mine.isdisjoint(block.spans)}
         for tid, exact in zip(self._ids, self._exact, strict=True):
             if not exact:
-                found.update(self.index.regex_blocks(doc, tid))
-        return sorted(found)
+                where.update(self.index.regex_blocks(doc, tid))
+        found = sorted(where)
+        per_page[id(self)] = (hits.generation, found)
+        return list(found)
