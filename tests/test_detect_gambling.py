@@ -167,3 +167,21 @@ def test_each_splice_rule_starts_with_a_brand() -> None:
     det = GamblingDetector(rules(), FilterConfig())
     for rule, _ in det.splice_rules:
         assert rule.pattern.pattern.startswith(("(?:{brands})", "(?:{ambiguous})")), rule.id
+
+
+def test_page_words_gives_each_list_its_own_hits() -> None:
+    # ad.medical and ad.gambling share one scan of the view; each list gets what its own scanner finds
+    from newsieve.filters._match import LiteralScanner
+    from newsieve.filters.detectors._ads import PageWords
+    from newsieve.filters.normalize import normalized_view
+    from newsieve.filters.types import Block, Document
+
+    words = PageWords()
+    diseases = words.add(["白癜风", "癜风", "牛皮癣"])
+    brands = words.add(["风尚", "白癜"])
+    text = "治疗白癜风牛皮癣，风尚娱乐白癜风"
+    doc = Document(text=text, blocks=[Block(text, 0, len(text))])
+    view = normalized_view(doc)
+    for own in (diseases, brands):
+        assert words.hits(doc, view, own) == LiteralScanner(own).scan(view.text)
+    assert words.hits(doc, view, frozenset()) == []

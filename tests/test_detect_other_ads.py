@@ -327,3 +327,21 @@ def test_alnum_chunks_are_the_run_trigger_s_matches() -> None:
         for _ in range(5000):
             text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
             assert _ads._alnum_chunks(text, n) == [m.span() for m in pattern.finditer(text)], repr(text)
+
+
+def test_lines_urls_scans_the_lines_holding_a_hint() -> None:
+    # _hints finds a `www.` by the `.` after it: the lines scanned are those holding a _URL_HINT
+    from newsieve.filters.detectors._ads import _URL_HINT, URL, _lines_urls
+
+    texts = [
+        "a.cn.b\nwww.x.org\nWWW.y\n见 http://z/p\n.COM\nx.c.om\nw.cn",
+        "..cn", ".cn.", "ww.www.", "x://y.z", "w\nww.cn", "访问 ｗｗｗ.abc.net 了解", "1.5 万 ... 3.2",
+    ]
+    for text in texts:
+        expected = []
+        pos = 0
+        for line in text.split("\n"):
+            if _URL_HINT.search(line):
+                expected += [m.span() for m in URL.finditer(text, pos, pos + len(line))]
+            pos += len(line) + 1
+        assert [m.span() for m in _lines_urls(text)] == expected, text

@@ -76,6 +76,7 @@ class GamblingDetector:
         self.strong: dict[str, bool] = {w: True for w in brands if w}
         self.strong.update((w, False) for w in ambiguous if w)
         self.scanner = LiteralScanner(self.strong)
+        self.page_words = _ads.PAGE_WORDS.add(self.strong)  # the page-wide pass, shared with ad.medical
         self.ad_line_words = tuple(w.lower() for w in rules.words("ad.gambling.ad_line"))
         self.games = tuple(w.lower() for w in rules.words("ad.gambling.games"))
         self.offers = tuple(w.lower() for w in rules.words("ad.gambling.offers"))
@@ -84,7 +85,7 @@ class GamblingDetector:
         view = normalized_view(doc, self.variants)
         per_block: dict[int, list[tuple[int, str, bool]]] = {}
         strong = self.strong
-        for n_start, word in self.scanner.scan(view.text):
+        for n_start, word in _ads.PAGE_WORDS.hits(doc, view, self.page_words):
             o_start, _ = view.to_original(n_start, n_start + len(word))
             bi = _ads.block_at(doc, o_start)
             if bi is not None:

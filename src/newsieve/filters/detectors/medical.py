@@ -180,6 +180,8 @@ class MedicalAdDetector:
             self._by_key[word.lower()] = word
         # the disease words, for the page-wide pass and the evidence of a hit
         self.scanner = LiteralScanner(self._by_key)
+        # ...and the same words in the page-wide pass shared with ad.gambling's brands
+        self.page_words = _ads.PAGE_WORDS.add(self._by_key)
         self._url_memo: dict[str, object] = {}
         # the memo's URLs that point at no hospital (a block's links are looked up at once)
         self._plain_urls: set[str] = set()
@@ -291,7 +293,7 @@ class MedicalAdDetector:
         blocks: dict[int, list[tuple[int, int]]] = {}
         mentions = core = 0
         by_key = self._by_key
-        for k_start, key in self.scanner.scan(view.text):
+        for k_start, key in _ads.PAGE_WORDS.hits(doc, view, self.page_words):
             word = by_key[key]
             n_end = k_start + len(key) - 1
             n_start = n_end - len(word) + 1
