@@ -332,3 +332,39 @@ def test_uncovered_is_what_no_item_covers() -> None:
         covered = {k for it in items for k in range(it.start, it.end)}
         want = "".join(ch for k, ch in enumerate(text) if k >= start and k not in covered)
         assert _uncovered(text, items, start) == want  # type: ignore[arg-type]
+
+
+def test_menu_line_needs_two_trigger_literals(detector: BoilerplateDetector) -> None:
+    """``min_triggers``: the menu rule only runs where its trigger's literals stand twice; every menu
+    word holds one, so a line of two words is still found, a line with one word is not looked at."""
+    menu = next(fr for fr in detector.scanner.rules if fr.rule.id == "boilerplate.other.menu")
+    assert menu.min_triggers == 2
+    assert "boilerplate.other.menu" in {s.reason for s in spans(detector, f"{PAGE}\n首页 | 订阅")}
+    assert "boilerplate.other.menu" in {s.reason for s in spans(detector, f"{PAGE}\nEnglish Version 首页")}
+    assert "boilerplate.other.menu" not in {s.reason for s in spans(detector, f"{PAGE}\n首页")}
+
+
+def test_prose_block_with_only_chrome_line_triggers_is_no_candidate(detector: BoilerplateDetector) -> None:
+    """A paragraph holding the menu's trigger words (`新闻`, `服务`) and no other rule's is skipped whole:
+    chrome lines never hit in prose."""
+    doc = doc_of(PAGE, "市新闻中心和服务中心的工作人员介绍了情况。随后大家参观了展厅。")
+    assert 1 not in dict(detector.scanner.candidate_blocks(doc))
+    assert detector.detect(doc) == []
+
+
+def test_candidate_rules_are_what_triggered_names(detector: BoilerplateDetector) -> None:
+    """``candidate_blocks`` reads each block's rules off the page's trigger pass: the rules
+    ``KeyFinder.triggered`` names there (chrome lines aside in prose), in order."""
+    scanner = detector.scanner
+    doc = doc_of(PAGE, "上一篇：春季植树活动圆满结束", "关于我们 | 联系我们 | 网站地图",
+                 "铜梁办公室装修 (1篇)", "责任编辑：杨帆",
+                 "市新闻中心和服务中心的工作人员介绍了情况。随后大家参观了展厅。")
+    got = dict(scanner.candidate_blocks(doc))
+    for i, block in enumerate(doc.blocks):
+        text = doc.text[block.start:block.end]
+        named = sorted(scanner._order[id(r)] for r in scanner.keys.triggered(text, doc=doc, index=i))
+        if i in got:
+            assert got[i] == named
+        else:
+            assert all(scanner.rules[k].chrome_line for k in named)
+    assert set(got) == {1, 2, 3, 4}  # the last paragraph holds the menu's trigger words only

@@ -6,7 +6,7 @@ import pytest
 from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, load_rules
-from newsieve.filters.detectors.related import RelatedDetector
+from newsieve.filters.detectors.related import RelatedDetector, not_a_title
 from newsieve.filters.types import Document, Span
 
 ARTICLE = [
@@ -209,3 +209,31 @@ def test_blocks_left_out_by_the_trigger_pass_change_nothing(
     assert narrowed == everywhere
     reasons = {s.reason for spans in everywhere for s in spans}
     assert {"boilerplate.related.block", "boilerplate.related.after_prevnext"} <= reasons
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("联系电话：0571-12345678", True),
+        ("1. 准备材料", True),
+        ("（三）工作要求", True),
+        ("2023年5月6日", True),
+        ("（记者 王芳）", True),
+        ("图为活动现场", True),
+        ("[1] 张三. 论文", True),
+        ("下面是报名方式：", True),
+        ("某某证券营业部", True),
+        ("某某有限公司\n", True),  # `$` also before a final line break
+        ("周仕仁. 电子商务下的物流配送模式研究[J]. 物流科技", True),
+        ("— 9to5Mac.com (@9to5mac) November 4, 2019", True),
+        ("Aug. 30 -- Pepsi Center, Denver, CO", True),
+        ("Contributing: Jane Doe", True),
+        ("June 19, 2019", False),
+        ("春季植树活动在城东公园举行", False),
+        ("中心城区道路改造完成", False),
+        ("某某有限公司\n\n", False),
+    ],
+)
+def test_not_a_title(line: str, expected: bool) -> None:
+    """Shapes at the start, words at the end and two anywhere (one alternation before: same answers)."""
+    assert not_a_title(line) is expected

@@ -42,7 +42,7 @@ from itertools import pairwise
 from ..base import FilterConfig, Finding
 from ..rules import Rules
 from ..types import Document, Span
-from .related import _FIELD, _NOT_A_TITLE
+from .related import _FIELD, not_a_title
 
 __all__ = ["ListRunDetector"]
 
@@ -215,7 +215,7 @@ class ListRunDetector:
         if len(removable) < MIN_RUN:
             return []
         texts = [lines[i].text for i in run]
-        if any(_NOT_A_TITLE.search(t) for t in texts):
+        if any(not_a_title(t) for t in texts):
             return []  # an enumeration, a contact line, a date line, a caption: the page's own
         if sum(1 for t in texts if _FIELD.match(t)) > SIGNAL_SHARE * len(texts):
             return []  # a table of `key：value` lines
