@@ -507,3 +507,46 @@ def test_the_python_attribute_gate_misses_no_tag_the_scan_would_refuse() -> None
     wide = "<p " + 'a=""' * 5000 + ">"
     assert extract._many_attributes(1000).search(wide) is not None
     assert extract._many_attributes(1000).search("<p " + "a " * 999 + ">") is None
+
+
+def test_the_retry_without_class_pruning_reads_the_same_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the article is inside a wrapper whose class reads as an ad: the first pass finds too little,
+    # the retry without class pruning finds it; with the C walk it reads the first pass's parse
+    paragraph = "城区新增三处口袋公园，市民在家门口就能休闲健身，" * 6 + "受到周边居民欢迎。"
+    html = (
+        "<html><head><title>城区新增三处口袋公园_某某网</title></head><body>"
+        '<div class="Page-ad-margins">' + f"<p>{paragraph}</p>" * 3 + "</div></body></html>"
+    )
+    reused = extract_html(html)
+    monkeypatch.setattr("newsieve.filters.extract.reads_in_place", lambda *skip: False)  # parsed anew
+    fresh = extract_html(html)
+    assert [b.text for b in reused.blocks].count(paragraph) == 3
+    assert reused == fresh
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("市民排起长队。（刘冬冬）", "刘冬冬"),
+        ("市民排起长队。(刘冬冬)  ", "刘冬冬"),
+        ("市民排起长队。（刘冬冬）。", None),
+    ],
+)
+def test_trailing_name_after_the_last_sentence(text: str, name: str | None) -> None:
+    from newsieve.filters._text import trailing_name
+
+    assert trailing_name(text) == name
+
+
+def test_info_fields_and_reporters_read_as_before() -> None:
+    from newsieve.filters._text import info_fields, is_info_line, reporter
+
+    line = "时间：2019年9月7日 10:30 来源：新华网 作者：刘冬冬 责任编辑：王芳"
+    assert is_info_line(line)
+    assert info_fields(line) == {
+        "author": "刘冬冬", "source": "新华网", "editor": "王芳", "published_at": "2019-09-07T10:30:00",
+    }
+    assert info_fields("本报记者 刘冬冬 2023-11-20")["author"] == "刘冬冬"
+    assert not is_info_line("市民在家门口就能休闲健身")  # no digit nor colon
+    assert reporter("本报讯（记者 张三 李四）近日") == "张三 李四"
+    assert reporter("本报讯 近日") is None

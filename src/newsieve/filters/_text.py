@@ -245,8 +245,11 @@ MIN_TITLE_CHARS = 4
 (`中华人民共和国监察法-纪检_新闻早知道` keeps `-纪检`, a 2-char part, inside the title)."""
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm_title(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return _SPACES.sub("", text)
 
 
 # A part cut off a <title> after the site name is cut, when it names a channel or a site too
@@ -320,7 +323,8 @@ def choose_title(doc_title: str, og_title: str, h1s: list[str]) -> str:
     contains wins; else og:title or <title> without the site suffix; else the first h1."""
     doc_title = squash(doc_title)
     og_title = squash(og_title)
-    heads = [_norm_title(strip_site_suffix(t)) for t in (doc_title, og_title) if t]
+    stripped = {t: strip_site_suffix(t) for t in (doc_title, og_title) if t}  # (each once)
+    heads = [_norm_title(t) for t in stripped.values()]
     for h1 in h1s:
         norm = _norm_title(h1)
         if len(norm) < MIN_TITLE_CHARS:
@@ -334,14 +338,14 @@ def choose_title(doc_title: str, og_title: str, h1s: list[str]) -> str:
             if is_title or shortened:
                 return h1
     if og_title:
-        return strip_site_suffix(og_title)
+        return stripped[og_title]
     if doc_title:
-        stripped = strip_site_suffix(doc_title)
+        title = stripped[doc_title]
         # an h1 that holds the title and a little more (`title：subtitle`), not a whole box of text
-        long_h1 = [h for h in h1s if 2 * MIN_TITLE_CHARS <= len(h) <= 2 * len(stripped) + MIN_TITLE_CHARS]
-        if long_h1 and _norm_title(stripped) in "".join(_norm_title(h) for h in h1s):
+        long_h1 = [h for h in h1s if 2 * MIN_TITLE_CHARS <= len(h) <= 2 * len(title) + MIN_TITLE_CHARS]
+        if long_h1 and _norm_title(title) in "".join(_norm_title(h) for h in h1s):
             return long_h1[0]
-        return stripped
+        return title
     return h1s[0] if h1s else ""
 
 
@@ -408,17 +412,28 @@ def _useful(value: str | None) -> str | None:
     return value
 
 
+_FIELDS = (
+    ("author", _AUTHOR, ("文", "作者")),
+    ("source", _SOURCE, ("来源",)),
+    ("editor", _EDITOR, ("编辑",)),
+)
+"""The fields of an info line, each with the words its regex cannot match without."""
+
+
 def info_fields(text: str) -> dict[str, str]:
     """author / source / editor / published_at read off one short info line."""
     out: dict[str, str] = {}
     if len(text) > INFO_LINE_MAX_CHARS:
         return out
-    for key, rx in (("author", _AUTHOR), ("source", _SOURCE), ("editor", _EDITOR)):
+    for key, rx, words in _FIELDS:
+        if not any(word in text for word in words):
+            continue  # (the regex cannot match: the substring test is ~10x cheaper)
         m = rx.search(text)
         value = _useful(m.group(1)) if m else None
         if value:
             out[key] = value
-    if "author" not in out and (m := _INFO_REPORTER.search(text)) is not None:  # `本报记者 刘冬冬 2023-11-20`
+    if "author" not in out and "记者" in text and (m := _INFO_REPORTER.search(text)) is not None:
+        out["author"] = _names(m.group(1))  # `本报记者 刘冬冬 2023-11-20`
         out["author"] = _names(m.group(1))
     date = find_date(text)
     if date:
@@ -428,7 +443,10 @@ def info_fields(text: str) -> dict[str, str]:
 
 def is_info_line(text: str) -> bool:
     """A line that is only metadata (date, source, author, clicks): not article text."""
-    if len(text) > INFO_LINE_MAX_CHARS or not any(c.isdigit() or c in ":：" for c in text):
+    if len(text) > INFO_LINE_MAX_CHARS:
+        return False
+    # (str.isdigit, wider than \d, mapped in C: ~3x the generator over the characters)
+    if ":" not in text and "：" not in text and not any(map(str.isdigit, text)):
         return False
     labels = len(_INFO_LABEL.findall(text))
     has_date = _DATE.search(text) is not None
@@ -443,6 +461,8 @@ def is_info_line(text: str) -> bool:
 
 def reporter(text: str) -> str | None:
     """`（记者 张三 李四）` → `张三 李四`."""
+    if "记者" not in text:  # (the regex cannot match: ~10x cheaper than its search)
+        return None
     m = _REPORTER.search(text)
     return _names(m.group(1)) if m else None
 
@@ -471,6 +491,8 @@ def byline(text: str) -> str | None:
 
 def trailing_name(text: str) -> str | None:
     """The `(刘冬冬)` closing a paragraph after its last sentence: 2 to 4 Chinese characters."""
+    if not text.rstrip().endswith((")", "）")):  # (the regex cannot match: its search tries
+        return None  # every sentence end of the paragraph)
     m = _TRAILING_NAME.search(text)
     if not m or m.group(1) in patterns().not_names:
         return None

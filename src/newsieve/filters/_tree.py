@@ -30,7 +30,7 @@ except ImportError:  # not built (no C compiler at install): the Python walk
 
 __all__ = [
     "BLOCK_TAGS", "PARAGRAPH_TAGS", "Page", "Tree", "Unit", "choose_main", "link_lists", "native_enabled",
-    "nonspace", "prune", "read_page", "skipped_tags",
+    "nonspace", "prune", "read_page", "reads_in_place", "skipped_tags",
 ]
 
 MIN_UNIT_CHARS = 15
@@ -176,7 +176,7 @@ def read_page(
     ``prune`` removes before the walk."""
     skip = skipped_tags() if skip is None else skip
     body = parser.body or parser.root
-    if native_walk_ok() and _kinds(skip) is not None:
+    if reads_in_place(skip):
         titles, metas, times, h1s = _native_heads(parser, by_class)
         tree = _native_walk(body, url, skip, by_class=by_class) if body is not None else None
         return Page(titles, metas, times, h1s, tree)
@@ -187,6 +187,12 @@ def read_page(
     tree = _python_walk(body, url, skip)
     tree.names = [names.get(i) for i in tree.ids]
     return Page(titles, metas, times, h1s, tree)
+
+
+def reads_in_place(skip: frozenset[str] | None = None) -> bool:
+    """Does ``read_page`` leave the parsed page as it was (the C walk), so that it can be read
+    again? The Python way removes what ``prune`` removes."""
+    return native_walk_ok() and _kinds(skipped_tags() if skip is None else skip) is not None
 
 
 _HEAD_SELECTOR = "title, meta[content], time[datetime]"
