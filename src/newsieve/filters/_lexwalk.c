@@ -334,6 +334,20 @@ static PyObject *bind(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* The node at ``root_id`` for a pass that reads attributes: NULL (an exception set) when ``bind``
+   has not run or the id is 0. */
+static ns_node *bound_root(unsigned long long root_id) {
+    if (lxb_first_attribute == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind() the lexbor attribute functions first");
+        return NULL;
+    }
+    if (root_id == 0) {
+        PyErr_SetString(PyExc_ValueError, "no root node");
+        return NULL;
+    }
+    return (ns_node *)(uintptr_t)root_id;
+}
+
 typedef struct {
     const unsigned char *data; /* NULL with length 0: absent, or present without a value */
     size_t length;
@@ -550,15 +564,8 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "unit_type must be a tuple subclass without slots");
         return NULL;
     }
-    if (lxb_first_attribute == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "bind() the lexbor attribute functions first");
-        return NULL;
-    }
-    ns_node *root = (ns_node *)(uintptr_t)root_id;
-    if (root == NULL) {
-        PyErr_SetString(PyExc_ValueError, "no root node");
-        return NULL;
-    }
+    ns_node *root = bound_root(root_id);
+    if (root == NULL) return NULL;
     if ((ctx.owned = PyList_New(0)) == NULL) return NULL;
 
     vec parents = VEC(Py_ssize_t), tags = VEC(uintptr_t), ids = VEC(uintptr_t), seg = VEC(Py_ssize_t);
@@ -954,15 +961,8 @@ static PyObject *heads(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Ky#KKKpO!OO", &root_id, &kinds, &nkinds, &title_id, &meta_id, &time_id,
                           &ctx.by_class, &PyDict_Type, &ctx.cache, &ctx.unlikely, &ctx.hides))
         return NULL;
-    if (lxb_first_attribute == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "bind() the lexbor attribute functions first");
-        return NULL;
-    }
-    ns_node *root = (ns_node *)(uintptr_t)root_id;
-    if (root == NULL) {
-        PyErr_SetString(PyExc_ValueError, "no root node");
-        return NULL;
-    }
+    ns_node *root = bound_root(root_id);
+    if (root == NULL) return NULL;
     PyObject *lists[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)};
     PyObject *result = NULL;
     typedef struct {
