@@ -254,7 +254,10 @@ def _soup(rng: random.Random, depth: int = 0) -> str:
         tag = rng.choice(_SOUP_TAGS)
         attrs = ""
         if tag == "a" and rng.random() < 0.8:
-            href = rng.choice(["/x", "/y", "javascript:1", "#a", "", " http://z.cn/ "])
+            href = rng.choice([
+                "/x", "/y", "javascript:1", "#a", "", " http://z.cn/ ", "\u3000/w\u3000", "JavaScript:2",
+                " #b", "\x1c",
+            ])
             attrs = f' href="{href}"'
         if tag in ("meta", "time") and rng.random() < 0.8:
             attrs += rng.choice(_SOUP_HEAD_ATTRIBUTES)

@@ -491,6 +491,29 @@ static int pruned(ns_node *element, int flags, int root, int block, const elemen
     return 0;
 }
 
+static PyObject *javascript_prefix(void) {
+    static PyObject *prefix = NULL; /* made once, kept for the life of the module */
+    if (prefix == NULL) prefix = PyUnicode_InternFromString("javascript:");
+    return prefix;
+}
+
+/* ``_tree._href_value(raw, None)``: the href stripped, '' for none, a script or an anchor on the
+   page (without a page URL there is nothing to join it to: no call into Python a link). */
+static PyObject *href_as_is(PyObject *raw) {
+    Py_ssize_t s = 0, e = PyUnicode_GET_LENGTH(raw);
+    while (s < e && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, s))) s++;
+    while (e > s && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(raw, e - 1))) e--;
+    PyObject *href = PyUnicode_Substring(raw, s, e);
+    if (href == NULL) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(href);
+    int script = n >= 11 && PyUnicode_Tailmatch(href, javascript_prefix(), 0, n, -1) == 1;
+    if (n == 0 || script || PyUnicode_READ_CHAR(href, 0) == '#') {
+        Py_DECREF(href);
+        return PyUnicode_FromStringAndSize("", 0);
+    }
+    return href;
+}
+
 /* -- scoring (``_tree.choose_main``'s first loop) ------------------------------------------- */
 
 typedef struct {
@@ -671,7 +694,9 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             child_href = NULL;
             if (a.href.present) {
                 PyObject *raw = decode_value(&a.href);
-                PyObject *value = raw ? PyObject_CallOneArg(ctx.href_of, raw) : NULL;
+                PyObject *value = raw == NULL ? NULL
+                                  : ctx.href_of == Py_None ? href_as_is(raw)
+                                                           : PyObject_CallOneArg(ctx.href_of, raw);
                 Py_XDECREF(raw);
                 if (value == NULL) goto done;
                 if (!PyUnicode_Check(value)) {

@@ -12,7 +12,7 @@ def walk(
     unlikely_cache: dict[str, bool],
     unlikely: Callable[[str], bool],
     hides: Callable[[str | None, str | None], bool],
-    href_of: Callable[[str], str],
+    href_of: Callable[[str], str] | None,
     line_edge: str,
     edge_space: str,
     join: frozenset[str],

@@ -439,7 +439,7 @@ def _native_walk(body: LexborNode, url: str | None, skip: frozenset[str], *, by_
     kinds, block_names = table
     if not _bind_lexbor():
         raise ValueError("selectolax does not export the lexbor functions the C walk reads attributes with")
-    href_of = partial(_href_value, url=url)
+    href_of = None if url is None else partial(_href_value, url=url)  # (None: the C walk strips itself)
     tags, parent, ids, end, units, chars, link_chars, links, names, scores = _lexwalk.walk(
         body.mem_id, kinds, block_names, Unit, by_class, _unlikely_cache, _is_unlikely, _hides, href_of,
         _LINE_EDGE, EDGE_SPACE, _JOIN_SET, _SCORING,
