@@ -53,6 +53,7 @@ _SENTENCE_ENDS = "。！？!?；;"
 _CLAUSE_END = re.compile(r"[。！？!?；;]")
 # closing quotes and spaces that a sentence split leaves at the start of the next sentence (`”记者询问…`)
 _LEAD = "”’\"'」』）) \t\u3000"
+_NOT_ARTICLE = frozenset(("title", "tail"))
 
 
 def _chinese(text: str) -> bool:
@@ -66,8 +67,8 @@ def article_lines(doc: Document) -> tuple[list[str], str]:
     cached = doc.cache.get(LINES_KEY)
     if isinstance(cached, tuple):
         return cached
-    lines = [b.text.strip() for b in doc.blocks if b.kind not in ("title", "tail")]
-    lines = [t for t in lines if t]
+    # (one comprehension, a frozenset: 11 -> 8.5 us a page on bench_filters, was two lists and a tuple)
+    lines = [t for b in doc.blocks if b.kind not in _NOT_ARTICLE and (t := b.text.strip())]
     found = lines, "\n".join(lines)
     doc.cache[LINES_KEY] = found
     return found
@@ -116,8 +117,11 @@ def page_stats(doc: Document) -> dict[str, Any]:
 def _recombined(lines: list[str]) -> int:
     """Repeated long Chinese sentences seen after two different predecessors (the line start counts as
     one): the ``recombined`` statistic of the module docstring."""
-    before: dict[str, set[str]] = {}
-    seen: Counter[str] = Counter()
+    # the distinct (sentence, predecessor) pairs: a sentence after two different predecessors is one
+    # that recurs (no count of occurrences needed), and counting the pairs by sentence is one C loop
+    # (was a dict of sets and a Counter updated per sentence: 95 -> 65 us a page on the 5 pages in 100
+    # of bench_filters that repeat a sentence)
+    pairs: set[tuple[str, str]] = set()
     for line in lines:
         if len(line) < LONG_SENTENCE:
             continue  # no sentence of it counts (a page of 2,578 short lines spent 0.6 ms here)
@@ -125,12 +129,11 @@ def _recombined(lines: list[str]) -> int:
         for piece in _CLAUSE_END.split(line):
             sentence = piece.strip(_LEAD)
             if len(sentence) >= LONG_SENTENCE:
-                before.setdefault(sentence, set()).add(prev)
-                seen[sentence] += 1
+                pairs.add((sentence, prev))
             prev = sentence
+    predecessors = Counter(sentence for sentence, _ in pairs)
     # (whether a sentence is Chinese is only asked of the repeated ones, not of every long sentence)
-    return sum(1 for sentence, prevs in before.items()
-               if seen[sentence] > 1 and len(prevs) > 1 and _chinese(sentence))
+    return sum(1 for sentence, n in predecessors.items() if n > 1 and _chinese(sentence))
 
 
 class RepetitionDetector:
