@@ -228,3 +228,19 @@ def test_keyfinder_after_the_document_pass_answers_for_every_block() -> None:
         text = doc.text[block.start : block.end]
         want = [r for trig, rs in finder.groups if trig.search(text) for r in rs]
         assert finder.triggered(text) == want, text
+
+
+def test_regex_trigger_gate() -> None:
+    """A gated index registers the characters a regex trigger starts with as a trigger of literals, and
+    ``regex_blocks`` makes no pass over a page without one of them: same blocks as without the gate."""
+    gated, plain = LiteralIndex("gated", gates=True), LiteralIndex("plain")
+    trigger = r"篇\s*[)）]"
+    tid, other = gated.add(trigger), plain.add(trigger)
+    assert not gated.exact[tid] and gated.exact[gated.gates[tid]]
+    assert plain.gates == {}
+    pages = (("铜梁办公室装修 (1篇 )", "上一篇：春季", "共 3 篇）"), ("没有", "计数"), ("一篇文章", "x"))
+    for lines in pages:
+        assert gated.regex_blocks(_doc(*lines), tid) == plain.regex_blocks(_doc(*lines), other)
+    assert gated.regex_blocks(_doc("铜梁办公室装修 (1篇 )", "没有", "共 3 篇）"), tid) == [0, 2]
+    letters = LiteralIndex("letters", gates=True)
+    assert letters.gates.get(letters.add("[a-z0-9][a-z0-9]{11}")) is None  # 36 characters: no gate

@@ -78,6 +78,10 @@ _FINDER_BLOCKS = "match.finder_blocks"
 DOC_CACHE_KEY = "match.triggers"
 """``doc.cache`` key of ``index.doc_hits(doc)``, followed by ``.`` and the index's name."""
 
+GATE_LITERALS = 4
+"""Most characters a gate (``LiteralIndex.gates``) may be: each is a literal of the page's scan, a hit
+wherever it stands (``[a-z0-9]`` would be one at every letter)."""
+
 SCANNER_SHARES = 3
 FIRST_CHARS_PER_SHARE = 48
 """A ``LiteralScanner`` splits its words into up to ``SCANNER_SHARES`` regexes, one per this many
@@ -535,8 +539,9 @@ class LiteralIndex:
     use (a ``generation`` tells results of an older scanner from current ones).
     """
 
-    def __init__(self, name: str = "triggers") -> None:
+    def __init__(self, name: str = "triggers", *, gates: bool = False) -> None:
         self.name = name
+        self._gated = gates
         self._cache_key = f"{DOC_CACHE_KEY}.{name}"
         self._memo_key = f"{DOC_CACHE_KEY}.{name}.texts"
         self._lock = threading.Lock()
@@ -546,12 +551,24 @@ class LiteralIndex:
         self._literals: dict[str, set[int]] = {}
         self._scanner: LiteralScanner | None = None
         self.generation = 0
+        self.gates: dict[int, int] = {}
+        """With ``gates``: trigger id (of a trigger kept as a regex) -> the id of an exact trigger of the
+        characters its matches start with (``first_chars``), when those are few (``GATE_LITERALS``): a block
+        without one of them in the page's pass holds no match (``regex_blocks``; boilerplate's
+        ``_regex_triggered``)."""
 
     def add(self, trigger: str) -> int:
         """The id of ``trigger`` (a regex), registering it on first sight."""
         found = self._ids.get(trigger)
         if found is not None:
             return found
+        tid = self._add(trigger)
+        starts = None if self.exact[tid] or not self._gated else first_chars(trigger)
+        if starts is not None and starts != trigger and 0 < len(literals(starts) or ()) <= GATE_LITERALS:
+            self.gates[tid] = self.add(starts)
+        return tid
+
+    def _add(self, trigger: str) -> int:
         with self._lock:
             found = self._ids.get(trigger)
             if found is not None:
@@ -646,6 +663,12 @@ class LiteralIndex:
         found = hits.regex_blocks.get(tid)
         if found is not None:
             return found
+        gate = self.gates.get(tid)
+        if gate is not None and not any(gate in block.spans for block in hits.blocks.values()):
+            # no block holds a character a match starts with: no pass over the page (`篇\s*[)）]`, one page in
+            # twenty of bench_filters has a `篇`)
+            hits.regex_blocks[tid] = []
+            return []
         pattern = self.patterns[tid]
         starts = [b.start for b in doc.blocks]
         out: list[int] = []
@@ -664,11 +687,13 @@ class LiteralIndex:
 TRIGGERS = LiteralIndex("triggers")
 """The index detectors register their own rules' triggers in (``ad.other`` on the normalized view)."""
 
-KEY_TRIGGERS = LiteralIndex("keys")
+KEY_TRIGGERS = LiteralIndex("keys", gates=True)
 """The index of the footer rules' triggers (``KeyFinder``: boilerplate, related and damage share it,
 one pass per page over ``doc.text``). Kept apart from ``TRIGGERS``: a scan costs about the number of
 places where some literal's first character stands times the number of distinct first characters,
-so two families of literals scanned over two different texts are cheaper in two indexes than in one."""
+so two families of literals scanned over two different texts are cheaper in two indexes than in one.
+With ``gates``: the footer finders ask ``regex_blocks`` of the page (``TRIGGERS``' regex trigger is searched
+by its detector, and its gate would be every letter)."""
 
 
 # -- KeyFinder ------------------------------------------------------------------------------------

@@ -195,19 +195,22 @@ class BlockScanner:
         index = self.keys.index
         self._always = sorted(self._order[id(r)] for r in self.keys.always)
         self._by_literal: dict[int, list[int]] = {}
-        self._by_regex: list[tuple[int, re.Pattern[str], list[int]]] = []
+        self._by_regex: list[tuple[int, re.Pattern[str], list[int], int | None]] = []
         for trigger, named in self.keys.groups:
             tid = index.add(trigger.pattern)
             ks = [self._order[id(r)] for r in named]
             if index.exact[tid]:
                 self._by_literal.setdefault(tid, []).extend(ks)
             else:
-                self._by_regex.append((tid, trigger, ks))
+                self._by_regex.append((tid, trigger, ks, index.gates.get(tid)))
         # the trigger id of each rule that needs several literals of its trigger in a block
         # (``min_triggers``), counted in the page's trigger pass: only a trigger made of literals is there
         counted = {k: index.add(str(fr.rule.extra["trigger"]))
                    for k, fr in enumerate(self.rules) if fr.min_triggers > 1 and fr.rule.extra.get("trigger")}
         self._counted = {k: tid for k, tid in counted.items() if index.exact[tid]}
+        # the positions of the rules that may hit in prose (not ``chrome_line``), read once, not a property
+        # call per rule of each candidate block (~3 us a page on bench_filters)
+        self._prose_rules = frozenset(k for k, fr in enumerate(self.rules) if not fr.chrome_line)
 
     def candidate_blocks(self, doc: Document) -> list[tuple[int, list[int]]]:
         """The blocks where some rule's trigger is, with the positions in ``self.rules`` of those rules,
@@ -215,11 +218,11 @@ class BlockScanner:
         candidates of bench_filters' pages were prose holding only a chrome line's trigger (`新闻`,
         `服务` of the menu line), and found nothing (with the menu's ``min_triggers``: boilerplate
         160 -> 153 us a page)."""
-        blocks, rules = doc.blocks, self.rules
+        blocks, prose_rules = doc.blocks, self._prose_rules
         out = []
         for i, ks in sorted(self._triggered(doc).items()):
             ks.sort()
-            if all(rules[k].chrome_line for k in ks) and in_prose(doc.text, blocks[i].start, blocks[i].end):
+            if prose_rules.isdisjoint(ks) and in_prose(doc.text, blocks[i].start, blocks[i].end):
                 continue
             out.append((i, ks))
         return out
@@ -236,18 +239,36 @@ class BlockScanner:
                 live[i] = ks
         blocks = doc.blocks
         if self._by_regex:
-            # in the blocks ``keys.blocks`` names, the triggers kept as regexes that match in the block's text
-            where = set(live)
-            for tid, _, _ in self._by_regex:
-                where.update(index.regex_blocks(doc, tid))
-            for i in where:
-                text = doc.text[blocks[i].start:blocks[i].end]
-                for _, trigger, ks in self._by_regex:
-                    if trigger.search(text) is not None:
-                        live.setdefault(i, []).extend(ks)
+            self._regex_triggered(doc, live)
         if self._always:
             live = {i: self._always + live.get(i, []) for i in range(len(blocks))}
         return live
+
+    def _regex_triggered(self, doc: Document, live: dict[int, list[int]]) -> None:
+        r"""Adds to ``live`` the rules of the triggers kept as regexes that match in the text of a block
+        ``keys.blocks`` names, searched only in the blocks holding a character such a trigger starts with
+        (its gate, ``LiteralIndex.gates``, in the page's trigger pass): `篇\s*[)）]` was searched in each
+        block with a trigger (~13 a page on bench_filters) and over the page, and `篇` is in one block a
+        page or less (boilerplate to damage ~8 us a page less, the page pass ``regex_blocks`` gated too)."""
+        index, blocks = self.keys.index, doc.blocks
+        found = index.doc_hits(doc).blocks
+        # per trigger, the blocks it can match in (None: any)
+        maybe = [None if gate is None else {i for i, hits in found.items() if gate in hits.spans}
+                 for _, _, _, gate in self._by_regex]
+        if not any(m is None or m for m in maybe):
+            return
+        where = set(live)
+        for tid, _, _, _ in self._by_regex:
+            where.update(index.regex_blocks(doc, tid))
+        for i in where:
+            text: str | None = None
+            for (_, trigger, ks, _), can in zip(self._by_regex, maybe, strict=True):
+                if can is not None and i not in can:
+                    continue
+                if text is None:
+                    text = doc.text[blocks[i].start:blocks[i].end]
+                if trigger.search(text) is not None:
+                    live.setdefault(i, []).extend(ks)
 
     def _literals(self, doc: Document, index: int, tid: int) -> list[tuple[int, int]]:
         """Where the literals of trigger ``tid`` stand in block ``index`` (the page's trigger pass)."""
@@ -266,7 +287,7 @@ class BlockScanner:
         prose: bool | None = None
         for k in live:
             fr = self.rules[k]
-            if fr.chrome_line:
+            if k not in self._prose_rules:
                 # a line made only of chrome items holds no sentence and is short: in prose (`…。他说`)
                 # or a long paragraph those rules cannot take the block, so they do not run
                 if prose is None:
