@@ -436,3 +436,24 @@ def test_footer_hits_shared_between_detectors_change_nothing(monkeypatch: pytest
         monkeypatch.setattr(module, "rule_hits", unshared)
     assert findings([0, 1, 2]) == forward
     assert all(forward)  # each detector found something on the page
+
+
+def test_survivors_count_as_the_dateless_copy_does() -> None:
+    from newsieve.filters.detectors.damage import _DIGIT_RUN, _TEMPLATE_DATE, _survivors
+
+    def by_copy(text: str) -> int:
+        scan = _TEMPLATE_DATE.sub(" ", text)
+        runs = _DIGIT_RUN.finditer(scan)
+        return sum(1 for m in runs if len(m.group(0)) <= 6 and scan[m.start() - 1] != ".")
+
+    texts = [
+        "\n2020-09-26 10:00 发布 共有300人，增长.125%",
+        "\n2020-09-261234 以及2019.1.2.345",  # a run right after a date, one after a `.`
+        "\n没有数字",
+        "\n1234567 电话 12345678 ６６６人",
+        "\n2020-09-26",
+    ]
+    for text in texts:
+        full = by_copy(text)
+        assert _survivors(text, float("inf")) == full
+        assert _survivors(text, 0.0) == min(full, 1)
