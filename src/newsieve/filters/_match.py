@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import array
 import bisect
-import os
 import re
 import sys
 import threading
@@ -42,6 +41,7 @@ from re import _constants as _sre_c  # type: ignore[attr-defined]
 from re import _parser as _sre  # type: ignore[attr-defined]
 from typing import Any
 
+from ._native import pure_python
 from .rules import Rule
 from .types import Document
 
@@ -385,7 +385,7 @@ def native_scan_enabled() -> bool:
     """Whether the C scanner ``_scan`` is built (``setup.py``; optional) and not turned off with
     ``NEWSIEVE_PURE_PYTHON=1`` (as ``_tree.native_enabled``; not imported from there: ``_tree``
     is the extraction's, and this module the detectors')."""
-    return NATIVE_SCAN_BUILT and os.environ.get("NEWSIEVE_PURE_PYTHON", "") in ("", "0")
+    return NATIVE_SCAN_BUILT and not pure_python()
 
 
 class LiteralScanner:

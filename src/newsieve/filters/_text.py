@@ -7,7 +7,6 @@ data (selectors, class names, separators, placeholder names) live in
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from newsieve.exceptions import RulesError
+
+from ._native import pure_python
 
 PATTERNS_FILE = Path(__file__).parent / "data" / "extract" / "patterns.toml"
 
@@ -49,7 +50,7 @@ def count_cjk(text: str) -> int:
 
 
 def _native_count_range() -> Callable[[str, int, int], int] | None:
-    if os.environ.get("NEWSIEVE_PURE_PYTHON", "") not in ("", "0"):
+    if pure_python():
         return None
     try:
         from ._norm import count_range

@@ -10,7 +10,6 @@ Blocks are indexed in pre-order, so the subtree of block ``i`` is the range ``[i
 from __future__ import annotations
 
 import ctypes
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -19,6 +18,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ._native import pure_python
 from ._text import _JOIN_SET, _LINE_EDGE, EDGE_SPACE, patterns, squash
 
 try:
@@ -542,7 +542,7 @@ def _layout_ok() -> bool:
 def native_enabled() -> bool:
     """Whether the C extension ``_lexwalk`` is built (``setup.py``; optional) and not turned off
     with ``NEWSIEVE_PURE_PYTHON=1`` (read once)."""
-    return NATIVE_BUILT and os.environ.get("NEWSIEVE_PURE_PYTHON", "") in ("", "0")
+    return NATIVE_BUILT and not pure_python()
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,6 @@ their regex (ad.other 90 -> 58 us a page).
 from __future__ import annotations
 
 import bisect
-import os
 import re
 import threading
 import unicodedata
@@ -42,6 +41,7 @@ from dataclasses import dataclass
 from re import _parser as _sre  # type: ignore[attr-defined]
 
 from ._match import LiteralScanner, unicode_classes
+from ._native import pure_python
 from .types import Document
 
 try:
@@ -407,7 +407,7 @@ def _replace_variants(
 def native_norm_enabled() -> bool:
     """Whether the C steps ``_norm`` are built (``setup.py``; optional) and not turned off with
     ``NEWSIEVE_PURE_PYTHON=1`` (as ``_match.native_scan_enabled``)."""
-    return NATIVE_NORM_BUILT and os.environ.get("NEWSIEVE_PURE_PYTHON", "") in ("", "0")
+    return NATIVE_NORM_BUILT and not pure_python()
 
 
 _NATIVE: _norm.Normalizer | None = None
