@@ -175,11 +175,21 @@ def read_page(
     is passed over and the page is left as it was; in Python, CSS selections read the head and
     ``prune`` removes before the walk."""
     skip = skipped_tags() if skip is None else skip
+    read = _native_read if reads_in_place(skip) else _python_read
+    return read(parser, url, skip, by_class)
+
+
+def _native_read(parser: LexborHTMLParser, url: str | None, skip: frozenset[str], by_class: bool) -> Page:
+    """``read_page`` in C: the page is left as it was."""
     body = parser.body or parser.root
-    if reads_in_place(skip):
-        titles, metas, times, h1s = _native_heads(parser, by_class)
-        tree = _native_walk(body, url, skip, by_class=by_class) if body is not None else None
-        return Page(titles, metas, times, h1s, tree)
+    titles, metas, times, h1s = _native_heads(parser, by_class)
+    tree = _native_walk(body, url, skip, by_class=by_class) if body is not None else None
+    return Page(titles, metas, times, h1s, tree)
+
+
+def _python_read(parser: LexborHTMLParser, url: str | None, skip: frozenset[str], by_class: bool) -> Page:
+    """``read_page`` in Python: ``prune`` removes from the page before the walk."""
+    body = parser.body or parser.root
     titles, metas, times = _head_items(parser)
     if body is None:
         return Page(titles, metas, times, [], None)
@@ -482,19 +492,8 @@ def _compare_walks(
 ) -> tuple[Page, Page]:
     """``read_page`` the C way and the Python way, each on its own parse of ``html`` (the Python
     way removes nodes). Node ids differ between parses: compare with ``_same_page``."""
-    c_parser, py_parser = LexborHTMLParser(html), LexborHTMLParser(html)
-    c_body = c_parser.body or c_parser.root
-    titles, metas, times, h1s = _native_heads(c_parser, by_class)
-    c_tree = _native_walk(c_body, url, skip, by_class=by_class) if c_body is not None else None
-    native = Page(titles, metas, times, h1s, c_tree)
-    titles, metas, times = _head_items(py_parser)
-    py_body = py_parser.body or py_parser.root
-    if py_body is None:
-        return native, Page(titles, metas, times, [], None)
-    h1s, names = prune(py_body, by_class=by_class)
-    py_tree = _python_walk(py_body, url, skip)
-    py_tree.names = [names.get(i) for i in py_tree.ids]
-    return native, Page(titles, metas, times, h1s, py_tree)
+    native = _native_read(LexborHTMLParser(html), url, skip, by_class)
+    return native, _python_read(LexborHTMLParser(html), url, skip, by_class)
 
 
 def _same_page(a: Page, b: Page) -> bool:
