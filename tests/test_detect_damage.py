@@ -8,7 +8,8 @@ import pytest
 from _ads_docs import doc_of
 
 from newsieve.filters import FilterConfig, clean, load_rules
-from newsieve.filters.detectors.damage import DamageDetector
+from newsieve.filters._match import LiteralScanner
+from newsieve.filters.detectors.damage import DamageDetector, _PageWords
 from newsieve.filters.types import Document, Flag
 
 FIXTURES = Path(__file__).parent / "fixtures" / "boilerplate"
@@ -278,15 +279,20 @@ def test_rules_with_a_lead_are_found_where_their_trigger_is() -> None:
         assert found, rule.id  # the texts do hit the rule
 
 
+def _python_scanner(pages: _PageWords) -> LiteralScanner:
+    """The page words' scanner in Python (LiteralScanner's own path, as without the C one)."""
+    return LiteralScanner(sorted(set().union(*(g for g in pages.groups if g))), native=False)
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_one_pass_finds_every_place_of_the_page_wide_triggers(native: bool) -> None:
-    """One pass over the page (``_PageWords``, by the C scanner or by a regex) finds every place where
+    """One pass over the page (``_PageWords``, by the C scanner or the Python one) finds every place where
     a page-wide trigger matches: exactly, for triggers of literals; among the places of their first
     characters, for the others (`[\\ue000-\\uf8ff]`)."""
     import random
     import re
 
-    from newsieve.filters.detectors.damage import _PageWords, _trigger_words
+    from newsieve.filters.detectors.damage import _trigger_words
 
     triggers = [re.compile(str(r.extra["trigger"]))
                 for r in load_rules().by_label("damage.") if "trigger" in r.extra
@@ -297,7 +303,7 @@ def test_one_pass_finds_every_place_of_the_page_wide_triggers(native: bool) -> N
     assert all(group for group, _ in words)
     pages = _PageWords([group for group, _ in words])
     if not native:
-        pages._scanner = None
+        pages._scanner = _python_scanner(pages)
     alphabet = "(（)）azāǎ中文锟烫屯上下篇\n[]?？ \ufffd\u00c3\u00a9\ue000w:/.www"
     rng = random.Random(7)
     for _ in range(5000):
@@ -320,7 +326,7 @@ def test_obfuscation_rules_tried_where_their_triggers_are_find_what_a_search_fin
     detector = DamageDetector(load_rules(), FilterConfig())
     assert all("lead" in r.extra for r, _ in detector.obfuscated_rules)
     if not native:
-        detector.page_words._scanner = None
+        detector.page_words._scanner = _python_scanner(detector.page_words)
 
     def plain_way(text: str) -> tuple[str, int, list[str]] | None:
         from newsieve.filters.detectors.damage import MAX_EXAMPLES, PINYIN_MIN, _example, _is_pinyin
@@ -378,7 +384,7 @@ def test_mojibake_rules_tried_near_their_triggers_find_what_a_search_finds(nativ
     detector = DamageDetector(load_rules(), FilterConfig())
     assert all("lead" in r.extra for r, _ in detector.mojibake_rules)
     if not native:
-        detector.page_words._scanner = None
+        detector.page_words._scanner = _python_scanner(detector.page_words)
     alphabet = ("??？?吗中文a=/\ufffd锟斤拷烫屯锘縶åäé¤§±¾©ÊÐº£µíÇø\x80\u2019\x9c\ue000\ue123\uf8ff\x05 \n"
                 "http://w.")
     rng = random.Random(11)

@@ -188,6 +188,9 @@ def test_scanner_finds_every_occurrence(first_chars: int, shortest: int) -> None
                                             for _ in range(rng.randint(shortest - 1, 2)))
              for _ in range(400)}
     python = LiteralScanner(words, native=False)
+    # one-character words: a class of their own (and a trie regex for the others); else the
+    # first/second character pass
+    assert (python._single is not None) == (python._trie is not None) == (shortest == 1)
     assert (python._pairs is not None) == (shortest >= 2)
     for scanner in (python, LiteralScanner(words)):
         for _ in range(300):

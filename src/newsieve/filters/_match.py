@@ -82,11 +82,6 @@ GATE_LITERALS = 4
 """Most characters a gate (``LiteralIndex.gates``) may be: each is a literal of the page's scan, a hit
 wherever it stands (``[a-z0-9]`` would be one at every letter)."""
 
-SCANNER_SHARES = 3
-FIRST_CHARS_PER_SHARE = 48
-"""A ``LiteralScanner`` splits its words into up to ``SCANNER_SHARES`` regexes, one per this many
-distinct first characters (see there)."""
-
 _IGNORED_FLAGS = re.UNICODE  # what a str pattern always has; any other flag keeps the regex
 
 
@@ -391,12 +386,12 @@ def native_scan_enabled() -> bool:
 class LiteralScanner:
     """Every occurrence of a set of literals in a text, overlapping ones included.
 
-    The regex engine finds the next position where some literal starts (a trie regex: it skips
-    ahead with a bitmap of the words' first characters, then follows the trie), and the literals
-    starting there are read off by their first character. On the pages of
-    ``bench/bench_filters.py`` this is 1.6x (boilerplate triggers) to 2.6x (disease words) faster
-    than pyahocorasick, whose automaton tries every first character of the words in turn at each
-    character of the text (its cost grows with the number of distinct first characters).
+    The regex engine finds the next position where some literal can start (a character class and
+    a look-ahead for the second character; a class for the one-character words), and the literals
+    starting there are read off by their first character and length. On the pages of
+    ``bench/bench_filters.py`` its trie-regex predecessor was already 1.6x (boilerplate triggers)
+    to 2.6x (disease words) faster than pyahocorasick, whose automaton tries every first character
+    of the words in turn at each character of the text.
 
     Where the C extension ``_scan`` is built (and ``native_scan_enabled``), a trie walked in C from
     each place where a word can start does the same (``_scan.c``), and the regexes are not built:
@@ -418,39 +413,35 @@ class LiteralScanner:
                 raise RuntimeError("the C scanner newsieve.filters._scan is not built")
             self._native = _scan.Scanner(distinct)
             return
+        # One-character words (`年`, `：` of the digit rules; the 6,600 private-use characters of
+        # damage) are one character class: a place at each of them, read off as it is. The longer
+        # words: one regex finds the places where a first character stands before one of the words'
+        # second characters (a class and a look-ahead: no branch to try at each place), and the
+        # words starting there are read off by length (a set per length, longest first: `.` starts
+        # 661 words of two lengths, two lookups). Cheaper than trie regexes over all the words on
+        # the pages of bench_filters (trigger passes 173 -> 155 and 107 -> 89 us a page, disease
+        # words 72 -> 37), which tried every one-character branch at every place.
+        singles = [w for w in distinct if len(w) == 1]
+        longer = [w for w in distinct if len(w) > 1]
+        self._single = re.compile(_char_class(singles)) if singles else None
         by_first: dict[str, list[str]] = {}
-        for word in distinct:
+        for word in longer:
             by_first.setdefault(word[0], []).append(word)
-        for group in by_first.values():
-            group.sort(key=lambda w: (-len(w), w))
-        self._by_first = by_first
-        # at a place found by the regex, the words starting there are looked up by length (a
-        # set per length, longest first): `.` starts 661 words of two lengths, two lookups
         self._lengths: dict[str, list[tuple[int, frozenset[str]]]] = {
             first: [(n, frozenset(w for w in group if len(w) == n))
                     for n in sorted({len(w) for w in group}, reverse=True)]
             for first, group in by_first.items()
         }
-        # At each place where a first character stands, the regex engine tries the trie's first
-        # level one branch after the other: with many first characters, a few tries of fewer
-        # branches each cost less (one regex per share of the first characters, 1.4x faster for
-        # the 150 first characters of the footer triggers).
-        firsts = sorted(by_first)
-        # When every word has two characters or more, one regex finds the places where a first
-        # character stands before one of the words' second characters (a class and a look-ahead:
-        # no branch to try at each place), and the words are read off there. Cheaper than the
-        # trie regexes on the pages of bench_filters (trigger passes 173 -> 155 and 107 -> 89 us a
-        # page, disease words 72 -> 37), but not with one-character words (`年`, `：` of the digit
-        # rules: a place at every such character).
         self._pairs: re.Pattern[str] | None = None
-        if firsts and all(len(w) >= 2 for group in by_first.values() for w in group):
-            seconds = sorted({w[1] for group in by_first.values() for w in group})
-            self._pairs = re.compile(_char_class(firsts) + "(?=" + _char_class(seconds) + ")")
-        shares = max(1, min(SCANNER_SHARES, len(firsts) // FIRST_CHARS_PER_SHARE))
-        self._searches = [
-            re.compile(trie_alternation(w for c in firsts[k::shares] for w in by_first[c])).search
-            for k in range(shares)
-        ] if firsts and self._pairs is None else []
+        self._trie: re.Pattern[str] | None = None
+        if by_first and singles:
+            # beside one-character words (damage's `\n[`, `(w`, `www.`: first characters that
+            # stand everywhere), a trie regex of the longer ones, searched from place to place, costs
+            # less than the pairs' look-ahead at each first character
+            self._trie = re.compile(trie_alternation(longer))
+        elif by_first:
+            seconds = sorted({w[1] for w in longer})
+            self._pairs = re.compile(_char_class(sorted(by_first)) + "(?=" + _char_class(seconds) + ")")
 
     def __len__(self) -> int:
         return self._count
@@ -477,19 +468,21 @@ class LiteralScanner:
                         piece = text[start : start + n]
                         if piece in words:
                             out.append((start, piece))
-            return out
-        for search in self._searches:
-            m = search(text, pos, end)
-            while m is not None:
-                start = m.start()
-                for n, words in lengths[text[start]]:
-                    if start + n <= end:
-                        piece = text[start : start + n]
-                        if piece in words:
-                            out.append((start, piece))
-                m = search(text, start + 1, end)
-        if len(self._searches) > 1:
-            out.sort(key=lambda hit: (hit[0], -len(hit[1])))
+        trie = self._trie
+        m = trie.search(text, pos, end) if trie is not None else None
+        while m is not None and trie is not None:  # (from the next place on: words may overlap)
+            start = m.start()
+            for n, words in lengths[text[start]]:
+                if start + n <= end:
+                    piece = text[start : start + n]
+                    if piece in words:
+                        out.append((start, piece))
+            m = trie.search(text, start + 1, end)
+        if self._single is not None:
+            singles = [(m.start(), m.group()) for m in self._single.finditer(text, pos, end)]
+            if singles:
+                out += singles
+                out.sort(key=lambda hit: (hit[0], -len(hit[1])))  # (a start has one word of a length)
         return out
 
 

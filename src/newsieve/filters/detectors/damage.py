@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from re import _parser as _sre  # type: ignore[attr-defined]
 
-from .._match import KeyFinder, LiteralScanner, first_chars, literals, native_scan_enabled, trie_alternation
+from .._match import KeyFinder, LiteralScanner, first_chars, literals
 from ..base import FilterConfig, Finding
 from ..rules import Rule, Rules
 from ..types import Document, Flag
@@ -133,41 +133,16 @@ def _trigger_words(trigger: re.Pattern[str] | None) -> tuple[frozenset[str] | No
 
 
 class _PageWords:
-    """Where the words of several groups stand in a text, from one pass for all of them: the C literal
-    scanner's; else a regex of the one-character words and a trie regex of the others, each searched
-    from one place found to the next (``LiteralScanner``'s Python twin would try thousands of
-    one-character branches at each place, and its first characters `\\n`, `(`, `w` are everywhere)."""
+    """Where the words of several groups stand in a text, from one ``LiteralScanner`` pass for all of
+    them (its one-character words, such as the private-use characters, are one class there)."""
 
     def __init__(self, groups: Sequence[frozenset[str] | None]) -> None:
         self.groups = list(groups)
-        words = sorted(set().union(*(g for g in self.groups if g)))
-        self._scanner = LiteralScanner(words) if words and native_scan_enabled() else None
-        singles = [w for w in words if len(w) == 1]
-        longer = [w for w in words if len(w) > 1]
-        self._single = re.compile("[" + "".join(map(re.escape, singles)) + "]") if singles else None
-        self._longer = re.compile(trie_alternation(longer)) if longer else None
-        by_first: dict[str, dict[int, set[str]]] = {}
-        for word in longer:
-            by_first.setdefault(word[0], {}).setdefault(len(word), set()).add(word)
-        self._lengths = {first: sorted(((n, frozenset(ws)) for n, ws in by_length.items()), reverse=True)
-                         for first, by_length in by_first.items()}
+        self._scanner = LiteralScanner(sorted(set().union(*(g for g in self.groups if g))))
 
     def scan(self, text: str) -> list[tuple[int, str]]:
         """``(place, word)`` of every occurrence of a word in ``text``, by place (``LiteralScanner.scan``)."""
-        if self._scanner is not None:
-            return self._scanner.scan(text)
-        out: list[tuple[int, str]] = []
-        if self._single is not None:
-            out += [(m.start(), m.group()) for m in self._single.finditer(text)]
-        longer = self._longer
-        m = longer.search(text) if longer is not None else None
-        while m is not None and longer is not None:  # (from the next place on: words may overlap)
-            at = m.start()
-            out += [(at, piece) for n, words in self._lengths[text[at]]
-                    if (piece := text[at : at + n]) in words]
-            m = longer.search(text, at + 1)
-        out.sort(key=lambda hit: (hit[0], -len(hit[1])))
-        return out
+        return self._scanner.scan(text)
 
     def places(self, found: list[tuple[int, str]], k: int, shift: int = 0) -> list[int] | None:
         """The places of the words of group ``k`` in ``found`` (``scan``'s), less ``shift``, by place;
