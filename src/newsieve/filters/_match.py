@@ -451,6 +451,18 @@ class LiteralScanner:
         """Does ``scan`` run in C (``_scan.c``)?"""
         return self._native is not None
 
+    def _places(self, text: str, pos: int, end: int) -> Iterator[int]:
+        """Where a longer word (two characters or more) may start in ``text[pos:end]``, in order."""
+        if self._pairs is not None:
+            for place in self._pairs.finditer(text, pos, end):
+                yield place.start()
+        elif self._trie is not None:
+            trie = self._trie
+            found = trie.search(text, pos, end)
+            while found is not None:  # (from the next place on: words may overlap)
+                yield found.start()
+                found = trie.search(text, found.start() + 1, end)
+
     def scan(self, text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, str]]:
         """``(start, literal)`` of every occurrence wholly inside ``text[pos:endpos]``, by start
         (longest first at one start). The C scanner gives the same list, its literals being the
@@ -460,24 +472,12 @@ class LiteralScanner:
         end = len(text) if endpos is None else endpos
         lengths = self._lengths
         out: list[tuple[int, str]] = []
-        if self._pairs is not None:
-            for place in self._pairs.finditer(text, pos, end):
-                start = place.start()
-                for n, words in lengths[text[start]]:
-                    if start + n <= end:
-                        piece = text[start : start + n]
-                        if piece in words:
-                            out.append((start, piece))
-        trie = self._trie
-        m = trie.search(text, pos, end) if trie is not None else None
-        while m is not None and trie is not None:  # (from the next place on: words may overlap)
-            start = m.start()
+        for start in self._places(text, pos, end):
             for n, words in lengths[text[start]]:
                 if start + n <= end:
                     piece = text[start : start + n]
                     if piece in words:
                         out.append((start, piece))
-            m = trie.search(text, start + 1, end)
         if self._single is not None:
             singles = [(m.start(), m.group()) for m in self._single.finditer(text, pos, end)]
             if singles:
