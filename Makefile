@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Both install what they need
-# into .venv first (re-installing when pyproject.toml changes).
+# into .venv first (re-installing when pyproject.toml, setup.py or a compiled source changes: setup.py
+# compiles the C extensions and, with mypyc, the hot path of newsieve.filters).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install demo test lint bench clean-venv
 
-$(STAMP): pyproject.toml setup.py $(wildcard src/newsieve/filters/*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard src/newsieve/filters/*.c src/newsieve/filters/*.py src/newsieve/filters/detectors/*.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

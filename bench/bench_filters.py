@@ -192,7 +192,16 @@ def report(
     walk = "C (_lexwalk)" if native_walk_ok() else "Python (the C walk is not built, is off or does not fit)"
     scan = "C (_scan)" if native_scan_enabled() else "Python (the C scanner is not built or is off)"
     norm = "C (_norm)" if native_norm_enabled() else "Python (the C normalizer is not built or is off)"
+    from newsieve.filters import _compiled
+
+    mypyc = {
+        "compiled": f"{len(_compiled.compiled_modules())} modules compiled (mypyc)",
+        "stale": "run from source (the compiled build is stale: make install)",
+        "pure": "run from source (NEWSIEVE_PURE_PYTHON)",
+        "absent": "run from source (not compiled)",
+    }.get(_compiled.state(), _compiled.state())
     print(f"newsieve's extraction walk: {walk}; word scans: {scan}; normalized view: {norm}")
+    print(f"newsieve's hot path (detectors, extraction, pipeline): {mypyc}")
     head = f"  {'system':<16} {'version':<9} {'pages/s':>9} {'ms/page':>9} {'peak RSS':>10} {'errors':>7}"
     print(f"\n{head}  what")
     for system, r in results.items():

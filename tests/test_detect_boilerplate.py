@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _ads_docs import doc_of
 
-from newsieve.filters import FilterConfig, clean, load_rules
+from newsieve.filters import FilterConfig, Sieve, clean, load_rules
 from newsieve.filters.detectors.boilerplate import BoilerplateDetector, is_leftover
 from newsieve.filters.types import Document, Span
 
@@ -319,19 +319,22 @@ def test_uncovered_is_what_no_item_covers() -> None:
     """``_uncovered`` cuts the gaps between (overlapping, nested, repeated) items as slices: the same
     characters as a flag per character would keep."""
     import random
-    from types import SimpleNamespace
+    import re
 
-    from newsieve.filters.detectors.boilerplate import _uncovered
+    from newsieve.filters.detectors.boilerplate import BoilerplateDetector, _Item, _uncovered
 
+    det = next(d for d in Sieve().detectors if isinstance(d, BoilerplateDetector))
+    rule, match = det.scanner.rules[0], re.match("", "")  # (any: _uncovered reads only the offsets)
+    assert match is not None
     rng = random.Random(7)
     for _ in range(500):
         text = "".join(rng.choice("上一篇：标题 来源丨网") for _ in range(rng.randint(0, 20)))
         ends = [sorted(rng.sample(range(len(text) + 1), 2)) for _ in range(rng.randint(0, 4))] if text else []
-        items = [SimpleNamespace(start=a, end=b) for a, b in ends]
+        items = [_Item(rule, a, b, match) for a, b in ends]
         start = rng.randint(0, len(text))
         covered = {k for it in items for k in range(it.start, it.end)}
         want = "".join(ch for k, ch in enumerate(text) if k >= start and k not in covered)
-        assert _uncovered(text, items, start) == want  # type: ignore[arg-type]
+        assert _uncovered(text, items, start) == want
 
 
 def test_menu_line_needs_two_trigger_literals(detector: BoilerplateDetector) -> None:

@@ -8,6 +8,10 @@ other teams embed::
     verdict.action, verdict.text, [s.reason for s in verdict.removed]
 """
 
+from . import _compiled
+
+_compiled.install()  # before any compiled module is imported: see _compiled
+
 from .base import Detector, FilterConfig
 from .pipeline import Sieve, SiteRules, clean
 from .rules import Lexicon, Rule, Rules, load_rules

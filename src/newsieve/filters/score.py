@@ -303,10 +303,10 @@ def promotion_score(doc: Document, spans: Sequence[Span] = ()) -> tuple[float, l
         and int(sig.get("title_pairs", 0)) >= TITLE_UNRELATED_MIN_PAIRS
     ):
         weights.append(("title_unrelated", W_TITLE_UNRELATED))
-    offered = sum(w for name, w in weights if name not in _ASSEMBLY)
+    offered: float = sum(w for name, w in weights if name not in _ASSEMBLY)
     if offered and _NEWS_STRONG.search(doc.text):
         offered = max(0.0, offered - NEWS_DISCOUNT)
-    total = offered + sum(w for name, w in weights if name in _ASSEMBLY)
+    total: float = offered + sum(w for name, w in weights if name in _ASSEMBLY)
     return max(0.0, min(1.0, total)), [f"page.promotion.signal.{name}" for name, _ in weights]
 
 
