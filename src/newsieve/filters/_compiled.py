@@ -3,9 +3,9 @@
 setup.py compiles the modules of the hot path (the detectors, extraction, matching, the pipeline and
 the score) with mypyc, the compiler of typed Python that mypy ships (black and charset-normalizer are
 built the same way): the same code, with the same results, run as C (11% fewer instructions a page in
-``bench/bench_filters.py``, measured with callgrind: 9.99 -> 8.91 million). Each compiled module sits beside its source as an extension module,
-which Python imports in place of the source, and the build writes ``_mypyc.json`` beside them: the
-sha256 of every source it compiled.
+``bench/bench_filters.py``, measured with callgrind: 9.99 -> 8.91 million). Each compiled module
+sits beside its source as an extension module, which Python imports in place of the source, and the
+build writes ``_mypyc.json`` beside them: the sha256 of every source it compiled.
 
 A source edited after the build would go on running as its old compiled code. So before any of
 them is imported (``newsieve.filters`` imports this first), ``install()`` compares the sources with
