@@ -29,7 +29,10 @@ from setuptools.command.build_ext import build_ext
 
 MYPYC_MODULES = [
     "src/newsieve/filters/_text.py",
+    "src/newsieve/filters/_tree.py",
+    "src/newsieve/filters/decode.py",
     "src/newsieve/filters/_match.py",
+    "src/newsieve/filters/normalize.py",
     "src/newsieve/filters/extract.py",
     "src/newsieve/filters/score.py",
     "src/newsieve/filters/pipeline.py",

@@ -435,7 +435,10 @@ def _native_kinds() -> bytes:
     kinds = bytearray(0x110000)
     for flag, pattern in ((1, _FORMAT.pattern), (2, _GAP_CHAR), (4, f"[{_CJK}]")):
         for lo, hi in _class_ranges(pattern):
-            kinds[lo : hi + 1] = bytes(k | flag for k in kinds[lo : hi + 1])
+            # (a loop, not ``bytes(k | flag for k in kinds[lo : hi + 1])``: mypyc 2.4 fails on that
+            # generator over a bytearray with an internal error)
+            for cp in range(lo, hi + 1):
+                kinds[cp] |= flag
     return bytes(kinds)
 
 
