@@ -35,11 +35,10 @@ import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from re import _constants as _sre_c  # type: ignore[attr-defined]
 from re import _parser as _sre  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Final
 
 from ._native import pure_python
 from .rules import Rule
@@ -489,12 +488,16 @@ class LiteralScanner:
 # -- hits in one text -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class TextHits:
     """Where the exact triggers are in one text: ``spans[trigger id]`` = ``(start, end)`` of each
-    literal occurrence (overlapping ones included), by start."""
+    literal occurrence (overlapping ones included), by start. (Not dataclasses, this and
+    ``DocHits``: compiled, a dataclass is made by the ``__init__`` that ``dataclasses`` writes, run
+    as Python, ~2,100 instructions a ``TextHits``; a plain ``__init__`` is compiled with them.)"""
 
-    spans: dict[int, list[tuple[int, int]]]
+    __slots__ = ("spans",)
+
+    def __init__(self, spans: dict[int, list[tuple[int, int]]]) -> None:
+        self.spans: Final = spans
 
     @property
     def ids(self) -> Iterable[int]:
@@ -513,16 +516,27 @@ class TextHits:
 _NO_HITS = TextHits({})
 
 
-@dataclass(slots=True)
 class DocHits:
     """The triggers of each block of one document, from one pass over ``doc.text``."""
 
-    generation: int
-    blocks: dict[int, TextHits]
-    """Block index -> the exact triggers' literals wholly inside the block, offsets into the block's
-    text (what ``hits`` of the block's text says); the blocks without any are left out."""
-    regex_blocks: dict[int, list[int]]
-    """Trigger id (of a trigger kept as a regex) -> blocks where a match starts, filled on demand."""
+    __slots__ = ("blocks", "generation", "regex_blocks", "starts")
+
+    def __init__(
+        self,
+        generation: int,
+        blocks: dict[int, TextHits],
+        regex_blocks: dict[int, list[int]],
+        starts: list[int],
+    ) -> None:
+        self.generation = generation
+        self.blocks = blocks
+        """Block index -> the exact triggers' literals wholly inside the block, offsets into the
+        block's text (what ``hits`` of the block's text says); the blocks without any are left out."""
+        self.regex_blocks = regex_blocks
+        """Trigger id (of a trigger kept as a regex) -> blocks where a match starts, filled on demand."""
+        self.starts = starts
+        """Where each block of the document starts (read once a page: a Block's attribute is a
+        generic lookup, compiled too)."""
 
 
 class LiteralIndex:
@@ -543,6 +557,9 @@ class LiteralIndex:
         self.exact: list[bool] = []
         self._literals: dict[str, set[int]] = {}
         self._scanner: LiteralScanner | None = None
+        self._ids_of: dict[str, list[int]] = {}
+        """``_literals`` as lists, made with the scanner: compiled, a loop over a list is C, over a
+        set a generic iteration."""
         self.generation = 0
         self.gates: dict[int, int] = {}
         """With ``gates``: trigger id (of a trigger kept as a regex) -> the id of an exact trigger of the
@@ -584,15 +601,17 @@ class LiteralIndex:
             return scanner, generation
         with self._lock:
             if self._scanner is None:
+                # (each list in its set's order: ``_add`` changes a set only with a new scanner)
+                self._ids_of = {lit: list(ids) for lit, ids in self._literals.items()}
                 self._scanner = LiteralScanner(self._literals)
             return self._scanner, self.generation
 
     def _scan(self, scanner: LiteralScanner, text: str) -> TextHits:
         spans: dict[int, list[tuple[int, int]]] = {}
-        literals = self._literals
+        ids_of = self._ids_of
         for start, lit in scanner.scan(text):
             end = start + len(lit)
-            for tid in literals[lit]:
+            for tid in ids_of[lit]:
                 spans.setdefault(tid, []).append((start, end))
         return TextHits(spans) if spans else _NO_HITS
 
@@ -618,31 +637,40 @@ class LiteralIndex:
         """Triggers by block from one pass over ``doc.text`` (cached in ``doc.cache``). The blocks'
         hits are kept by block index (``block_hits``), not as a memo by block text: filling one cost a
         slice and a hash per block with a hit, and each lookup hashed the block's text again
-        (``doc_hits`` 40 -> 35 us a page on bench_filters, the scan in C 11 of them)."""
+        (``doc_hits`` 40 -> 35 us a page on bench_filters, the scan in C 11 of them). Compiled, the hits
+        find their block by walking the blocks' starts along with them, not by a ``bisect`` call each,
+        and each block's end is read once (with the plain ``TextHits``: 248k -> 169k instructions a page)."""
         scanner, generation = self._current()
         cached = doc.cache.get(self._cache_key)
         if isinstance(cached, DocHits) and cached.generation == generation:
             return cached
         blocks = doc.blocks
         starts = [b.start for b in blocks]
-        literals = self._literals
+        n_blocks = len(starts)
+        ids_of = self._ids_of
         per_block: dict[int, dict[int, list[tuple[int, int]]]] = {}
-        # the scan gives its hits by start: each block's spans come out in order
+        # the scan gives its hits by start: each block's spans come out in order, and the block of
+        # each hit (the last one starting at or before it) is at or after the previous hit's
+        i = -1
+        base = block_end = 0
+        spans: dict[int, list[tuple[int, int]]] = {}
         for start, lit in scanner.scan(doc.text):
-            i = bisect.bisect_right(starts, start) - 1
+            if i + 1 < n_blocks and starts[i + 1] <= start:
+                i += 1
+                while i + 1 < n_blocks and starts[i + 1] <= start:
+                    i += 1
+                base, block_end = starts[i], blocks[i].end
+                spans = {}
             if i < 0:
                 continue
             end = start + len(lit)
-            block = blocks[i]
-            if end > block.end:
+            if end > block_end:
                 continue
-            spans = per_block.get(i)
-            if spans is None:
-                spans = per_block[i] = {}
-            base = block.start
-            for tid in literals[lit]:
+            if not spans:
+                per_block[i] = spans
+            for tid in ids_of[lit]:
                 spans.setdefault(tid, []).append((start - base, end - base))
-        result = DocHits(generation, {i: TextHits(s) for i, s in per_block.items()}, {})
+        result = DocHits(generation, {i: TextHits(s) for i, s in per_block.items()}, {}, starts)
         doc.cache[self._cache_key] = result
         return result
 
@@ -663,15 +691,17 @@ class LiteralIndex:
             hits.regex_blocks[tid] = []
             return []
         pattern = self.patterns[tid]
-        starts = [b.start for b in doc.blocks]
+        starts, blocks = hits.starts, doc.blocks
         out: list[int] = []
         m = pattern.search(doc.text)
         while m is not None:
             i = bisect.bisect_right(starts, m.start()) - 1
             pos = m.end()
-            if i >= 0 and m.start() < doc.blocks[i].end:
-                out.append(i)
-                pos = max(pos, doc.blocks[i].end)  # one hit is enough: on to the next block
+            if i >= 0:
+                block_end = blocks[i].end
+                if m.start() < block_end:
+                    out.append(i)
+                    pos = max(pos, block_end)  # one hit is enough: on to the next block
             m = pattern.search(doc.text, pos)
         hits.regex_blocks[tid] = out
         return out
@@ -788,9 +818,8 @@ class KeyFinder:
             return list(cached[1])
         mine = self._id_set
         where = {i for i, block in hits.blocks.items() if not mine.isdisjoint(block.spans)}
-        for tid, exact in zip(self._ids, self._exact, strict=True):
-            if not exact:
-                where.update(self.index.regex_blocks(doc, tid))
+        for k in self._regex_groups:
+            where.update(self.index.regex_blocks(doc, self._ids[k]))
         found = sorted(where)
         per_page[id(self)] = (hits.generation, found)
         return list(found)

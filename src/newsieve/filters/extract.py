@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import islice
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from . import _text
 from ._text import squash
-from ._tree import Meta, choose_main, link_lists, native_enabled, read_page, reads_in_place
+from ._tree import Meta, Unit, choose_main, link_lists, native_enabled, read_page, reads_in_place
 from .types import Block, BlockKind, Document
 
 __all__ = ["extract_html", "extract_text", "markup_over"]
@@ -132,16 +131,22 @@ def _assemble(
     content_type: str = "text/html",
 ) -> Document:
     """Join the blocks (the title block first) into one text, with their offsets."""
-    entries = [(title, "title", 0, []), *body] if title else body
+    # (``blocks.append``, not a bound method in a local: compiled, the method is a call in C, the
+    # local a generic call; 221k -> 208k instructions a page, 71 blocks, most of it their __init__)
     blocks: list[Block] = []
-    append = blocks.append
+    texts: list[str] = []
     pos = 0
-    for text, kind, link_chars, links in entries:
+    if title:
+        blocks.append(Block(title, 0, len(title), "title", 0, []))
+        texts.append(title)
+        pos = len(title) + 1  # past the line break
+    for text, kind, link_chars, links in body:
         end = pos + len(text)
-        append(Block(text, pos, end, kind, link_chars, links))
-        pos = end + 1  # past the line break
+        blocks.append(Block(text, pos, end, kind, link_chars, links))
+        texts.append(text)
+        pos = end + 1
     return Document(
-        text="\n".join([entry[0] for entry in entries]),
+        text="\n".join(texts),
         blocks=blocks,
         title=title,
         url=url,
@@ -188,8 +193,8 @@ def markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, in
     end tag with none open is passed over (as the parser does: `<div></span>` nests), comments
     and the text of scripts and styles are skipped. Misnested and unclosed tags stay open, so
     the depth errs high; on the 1,452 real pages of the shared corpora it is at most 68, and no
-    element has over 40 attributes. A page that cannot go over either limit (too few tags, too
-    short for so many attributes: each takes two characters) is not scanned.
+    element has over 40 attributes. In Python, a page that cannot go over either limit (too few
+    tags, too short for so many attributes: each takes two characters) is not scanned.
 
     >>> markup_over("<div><p>a<br><div>b</div></div>" * 3, 5, 100) is None
     True
@@ -198,13 +203,16 @@ def markup_over(html: str, max_depth: int, max_attributes: int) -> tuple[str, in
     >>> markup_over("<p " + "a/" * 200 + ">", 10, 100)
     ('attributes', 101)
     """
-    few_tags = html.count("<") <= max_depth
-    if few_tags and len(html) < 2 * max_attributes:
-        return None
     if native_enabled():  # the same scan in C
         from ._lexwalk import markup_over as scan  # (built: native_enabled says so)
 
+        # Not behind the test below: counting the `<` is a pass over the page (134k instructions a
+        # page of bench_filters) that spared the scan only on pages under 2,000 characters, where
+        # the scan costs next to nothing.
         return scan(html, max_depth, max_attributes, _NO_DEPTH, _RAW_NAMES)
+    few_tags = html.count("<") <= max_depth
+    if few_tags and len(html) < 2 * max_attributes:
+        return None
     # In Python the scan is a loop over every tag (~0.8 ms a page of bench_filters): it runs only
     # where it can find something, too many tags or a start tag with too many attributes found by
     # one regex search (in scripts and comments too, which the scan then passes over)
@@ -298,31 +306,43 @@ def _extract(parser: LexborHTMLParser, url: str | None, *, by_class: bool) -> tu
     tree = page.tree
     if tree is None:
         return _assemble(squash(doc_title), [], url=url, meta=meta), 0
-    found_h1s = page.h1s
-    h1s = [t for t in (squash(h) for h in found_h1s[:5]) if t]
+    h1s: list[str] = []
+    for found in page.h1s[:5]:
+        h1 = squash(found)
+        if h1:
+            h1s.append(h1)
     title = _text.choose_title(doc_title, og_title, h1s)
-    units = tree.units
+    # (Units are read by unpacking or by index, not as ``unit.owner``: compiled, a tuple's item is
+    # a read in C, a named field a generic attribute lookup. With lists of bools in place of
+    # bytearrays (whose items are read by a generic call) and loops over indexes in place of
+    # ``map``/``islice``, ``_extract`` went 2.15 -> 2.09 million instructions a page of bench_filters,
+    # ``read_page``'s 1.4 million included.)
+    units: list[Unit] = tree.units
+    n_units = len(units)
     roots = choose_main(tree)
 
-    end = tree.end
+    end: list[int] = tree.end
+    n_tags = len(tree.tags)
+    lo, hi = 0, -1
+    in_list: list[bool] | None = None
+    main_idx: list[int] = []
     if roots:
         lo = min(roots)
-        hi = max(end[r] for r in roots)
-        lists = sorted((i, end[i]) for i in link_lists(tree, roots))
-        in_main = bytearray(len(tree.tags))
+        in_main = [False] * n_tags
         for r in roots:
-            in_main[r : end[r] + 1] = b"\x01" * (end[r] + 1 - r)
-        main_idx = [k for k, u in enumerate(units) if in_main[u.owner]]
-    else:
-        lo, hi, lists = 0, -1, []
-        main_idx = list(range(len(units)))
+            hi = max(hi, end[r])
+            in_main[r : end[r] + 1] = [True] * (end[r] + 1 - r)
+        for k in range(n_units):
+            if in_main[units[k][0]]:  # (the unit's owner)
+                main_idx.append(k)
+        lists = sorted(link_lists(tree, roots))
+        if lists:
+            in_list = [False] * n_tags
+            for a in lists:
+                if not in_list[a]:
+                    in_list[a : end[a] + 1] = [True] * (end[a] + 1 - a)
     if not main_idx:
-        main_idx = list(range(len(units)))
-    in_list = bytearray(len(tree.tags)) if lists else None
-    if in_list is not None:
-        for a, b in lists:
-            if not in_list[a]:
-                in_list[a : b + 1] = b"\x01" * (b - a + 1)
+        main_idx = list(range(n_units))
 
     if not h1s and doc_title:
         # no h1: a headline in the page that is one part of <title> (`新华网 - 标题`) wins
@@ -334,17 +354,19 @@ def _extract(parser: LexborHTMLParser, url: str | None, *, by_class: bool) -> tu
     norm_title = _SPACES.sub("", title)
     first, last = (main_idx[0], main_idx[-1]) if main_idx else (0, -1)
     # metadata: the info line before the content, then the first and last paragraphs
-    for unit in units[max(0, first - HEAD_META_UNITS) : first]:
-        if _text.is_info_line(unit.text):
-            _merge_meta(meta, _text.info_fields(unit.text))
-        elif (name := _text.byline(unit.text)) is not None:
+    for k in range(max(0, first - HEAD_META_UNITS), first):
+        text = units[k][1]
+        if _text.is_info_line(text):
+            _merge_meta(meta, _text.info_fields(text))
+        elif (name := _text.byline(text)) is not None:
             meta.setdefault("author", name)
     body_blocks: list[_Entry] = []
     main_chars = 0
     started = False
-    tags = tree.tags
+    tags: list[str] = tree.tags
     breadcrumb, hint, copyright_ = _BREADCRUMB.match, _COPYRIGHT_HINTS.search, _COPYRIGHT.search
-    for owner, text, chars, link_chars, links in map(units.__getitem__, main_idx):
+    for k in main_idx:
+        owner, text, chars, link_chars, links = units[k]
         # a breadcrumb or a copyright/ICP line (substring checks before the regexes; inline,
         # not a call a unit: ~3 us a page)
         if len(text) <= COPYRIGHT_MAX_CHARS and (
@@ -358,37 +380,38 @@ def _extract(parser: LexborHTMLParser, url: str | None, *, by_class: bool) -> tu
             if _text.is_info_line(text):
                 _merge_meta(meta, _text.info_fields(text))
                 continue
-        if in_list and in_list[owner]:
+        if in_list is not None and in_list[owner]:
             continue
         started = True
         body_blocks.append((text, _KIND.get(tags[owner], "p"), link_chars, links or []))
         main_chars += chars
-    for text, *_ in body_blocks[:3]:
-        name = _text.reporter(text)
+    for entry in body_blocks[:3]:
+        name = _text.reporter(entry[0])
         if name:
             meta.setdefault("author", name)
             break
-    for text, *_ in reversed(body_blocks[-3:]):
-        name = _text.trailing_name(text)
+    for entry in reversed(body_blocks[-3:]):
+        name = _text.trailing_name(entry[0])
         if name:
             meta.setdefault("author", name)
             break
 
     # tail: what follows the main content in its region
-    if roots and last >= 0:
+    if roots:
         region = tree.parent[max(roots)]
-        region_end = tree.end[region] if region >= 0 else len(tree.tags) - 1
+        region_end = end[region] if region >= 0 else n_tags - 1
         region_start = region if region >= 0 else 0
         count = 0
-        for unit in islice(units, last + 1, None):  # (not a copy of the rest of the page)
-            if count >= TAIL_MAX_UNITS or not (region_start <= unit.owner <= region_end):
+        for k in range(last + 1, n_units):
+            owner, text, _chars, link_chars, links = units[k]
+            if count >= TAIL_MAX_UNITS or not (region_start <= owner <= region_end):
                 break
-            if unit.owner >= lo and unit.owner <= hi:
+            if lo <= owner <= hi:
                 continue
-            body_blocks.append((unit.text, "tail", unit.link_chars, unit.links or []))
+            body_blocks.append((text, "tail", link_chars, links or []))
             count += 1
-            if "责任编辑" in unit.text:
-                fields = _text.info_fields(unit.text)
+            if "责任编辑" in text:
+                fields = _text.info_fields(text)
                 if "editor" in fields:
                     meta.setdefault("editor", fields["editor"])
 
