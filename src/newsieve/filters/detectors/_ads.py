@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from newsieve.exceptions import RulesError
@@ -25,24 +25,24 @@ from ..normalize import NormalizedText
 from ..rules import Rule
 from ..types import Block, Document
 
-PAGE_SIGNALS = "page_signals"
+PAGE_SIGNALS: Final = "page_signals"
 """``doc.cache`` key: ``{detector label: {signal: value}}``, read by ``filters/score.py``."""
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER: Final = re.compile(r"\{([a-z_]+)\}")
 
-URL = re.compile(
+URL: Final = re.compile(
     r"(?:https?://|www\.)[^\s\u3000\u3400-\u9fff，。；！？“”‘’、（）()<>\"']+"
     r"|(?<![\w@.])[a-z0-9][a-z0-9-]{1,62}(?:\.[a-z0-9-]{1,62})*\.(?:com|cn|net|org|cc|top|vip|xyz|info|hk|tv|me)"
     r"(?:\.cn)?(?::\d+)?(?:/[^\s\u3000\u3400-\u9fff，。；！？“”‘’、（）()<>\"']*)?",
     re.IGNORECASE,
 )
 # Where one sentence (or one pasted piece) ends and another begins.
-BOUNDARY = frozenset("。！？!?；;…\n\t \u3000|│丨")
+BOUNDARY: Final = frozenset("。！？!?；;…\n\t \u3000|│丨")
 # What may sit between the pieces of one ad (`北京哪家治疗白癜风正规 https://...`, `...：电话`).
-GLUE = frozenset(" \t\u3000:：,，、-—|│丨>»·")
+GLUE: Final = frozenset(" \t\u3000:：,，、-—|│丨>»·")
 # What is left of a block that is not text (bullets, separators, brackets, punctuation).
-_LEFTOVER = re.compile(r"^[\s\W_]*$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_LEFTOVER: Final = re.compile(r"^[\s\W_]*$")
+_CJK: Final = re.compile(r"[\u3400-\u9fff]")
 
 
 def alternation(words: Iterable[str]) -> str:
@@ -112,7 +112,12 @@ def block_at(doc: Document, pos: int) -> int | None:
     """Index of the block holding original offset ``pos``."""
     starts = block_index(doc)
     i = bisect.bisect_right(starts, pos) - 1
-    if i >= 0 and doc.blocks[i].start <= pos < max(doc.blocks[i].end, doc.blocks[i].start + 1):
+    if i < 0:
+        return None
+    # (the block's fields read once: ``Block`` is not compiled, each read is a generic attribute lookup)
+    block = doc.blocks[i]
+    start: int = block.start
+    if start <= pos < max(block.end, start + 1):
         return i
     return None
 
@@ -155,9 +160,9 @@ class PageWords:
         return [hit for hit in found if hit[1] in own] if found else []
 
 
-PAGE_WORDS_KEY = "ads.page_words"
+PAGE_WORDS_KEY: Final = "ads.page_words"
 """``doc.cache`` key of the hits of ``PAGE_WORDS`` on the normalized view."""
-PAGE_WORDS = PageWords()
+PAGE_WORDS: Final = PageWords()
 """The lists scanned together (ad.medical's and ad.gambling's)."""
 
 
@@ -185,7 +190,7 @@ class Fragment:
 # A URL glued to the paragraph after it swallows the paragraph's first Latin letters
 # (`http://www.yyzx.cn/A股三大股指`): a final path segment of 1-3 letters right before a Chinese
 # character is given back.
-_GLUED_TAIL = re.compile(r"/([A-Za-z]{1,3})$")
+_GLUED_TAIL: Final = re.compile(r"/([A-Za-z]{1,3})$")
 
 
 def urls_in(
@@ -224,14 +229,14 @@ def _untangle(text: str, u_start: int, u_end: int, url: str, end: int) -> tuple[
 # `://|www\.|\.(?:com|cn|…)` with re.IGNORECASE, the same matches, but written to start with a
 # character class, without the flag: the regex engine then skips to the next `:`, `w` or `.`
 # instead of trying every position (81 -> 25 us a page on the normalized views of bench_filters).
-_URL_HINT_TLDS = ("com", "cn", "net", "org", "cc", "top", "vip", "xyz", "info", "hk", "tv", "me")
-_URL_HINT = re.compile(
+_URL_HINT_TLDS: Final = ("com", "cn", "net", "org", "cc", "top", "vip", "xyz", "info", "hk", "tv", "me")
+_URL_HINT: Final = re.compile(
     "[:.{w}](?:(?<=:)//|(?<=[{w}]){ww}\\.|(?<=\\.)(?:{tlds}))".format(
         w=caseless("w")[1:-1], ww=caseless("ww"), tlds="|".join(caseless(t) for t in _URL_HINT_TLDS)
     )
 )
 
-_DOT_HINT = re.compile(
+_DOT_HINT: Final = re.compile(
     "\\.(?:{tlds}|(?<={www}\\.))".format(
         tlds="|".join(caseless(t) for t in _URL_HINT_TLDS), www=caseless("www")
     )
@@ -273,7 +278,7 @@ def _hints(text: str) -> Iterator[int]:
             scheme = text.find("://", scheme + 1)
 
 
-BLOCK_URLS = "block_urls"
+BLOCK_URLS: Final = "block_urls"
 """``doc.cache`` key: the URLs of each block on the normalized view (see ``block_urls``)."""
 
 
@@ -308,7 +313,7 @@ def block_urls(doc: Document, view: NormalizedText) -> dict[int, list[tuple[int,
     return out
 
 
-REGEX_TRIGGERS = "ads.regex_triggers"
+REGEX_TRIGGERS: Final = "ads.regex_triggers"
 """``doc.cache`` key: the matches on the normalized view of the triggers kept as regexes (see
 ``regex_trigger_spans``)."""
 
@@ -335,10 +340,12 @@ def regex_trigger_spans(doc: Document, view: NormalizedText, tid: int) -> list[t
     return found
 
 
-_ALNUM_RUN = re.compile(r"\[a-z0-9\]\[a-z0-9\]\{(\d+)\}")
+_ALNUM_RUN: Final = re.compile(r"\[a-z0-9\]\[a-z0-9\]\{(\d+)\}")
 
 
-_ALNUM_MARKS = bytes(0x61 if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for c in range(256))
+_ALNUM_MARKS: Final = bytes(
+    0x61 if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for c in range(256)
+)
 """Byte table: `a` for an ASCII lower-case letter or digit, a space for any other byte."""
 
 
@@ -383,12 +390,16 @@ def reach(
     previous boundary is at most ``lead_max`` characters away, the characters up to it (an
     unknown city name before `哪家治疗...`). Then it says where the fragment sits.
     """
+    # (the block's range read once: ``Block`` is not compiled, each read is a generic attribute lookup,
+    # and the loops below read its end at every step)
+    b_start: int = block.start
+    b_end: int = block.end
     atts = sorted(attachments)
     moved = True
     while moved:
         moved = False
         pos = end
-        while pos < block.end and text[pos] in GLUE:
+        while pos < b_end and text[pos] in GLUE:
             pos += 1
         for a_start, a_end in atts:
             if a_start <= pos < a_end or (a_start == pos and a_end > end):
@@ -396,26 +407,26 @@ def reach(
                 moved = True
                 break
     # a question or exclamation mark closing the ad, then trailing glue (space, comma, colon)
-    if end < block.end and text[end] in "？?！!":
+    if end < b_end and text[end] in "？?！!":
         end += 1
-    while end < block.end and text[end] in GLUE:
+    while end < b_end and text[end] in GLUE:
         end += 1
     # leftwards: up to `lead_max` characters back to the previous boundary or clause mark
     lead = start
-    while lead > block.start and text[lead - 1] not in BOUNDARY and text[lead - 1] not in "，,：:":
+    while lead > b_start and text[lead - 1] not in BOUNDARY and text[lead - 1] not in "，,：:":
         lead -= 1
     if start - lead <= lead_max:
         start = lead
-    before = text[block.start : start]
-    after = text[end : block.end]
+    before = text[b_start : start]
+    after = text[end : b_end]
     if is_leftover(before) and is_leftover(after):
-        return Fragment(block.start, block.end, "block")
+        return Fragment(b_start, b_end, "block")
     if is_leftover(before):
-        return Fragment(block.start, end, "front")
+        return Fragment(b_start, end, "front")
     if is_leftover(after):
-        return Fragment(start, block.end, "end")
-    prev_char = text[start - 1] if start > block.start else "\n"
-    next_char = text[end] if end < block.end else "\n"
+        return Fragment(start, b_end, "end")
+    prev_char = text[start - 1] if start > b_start else "\n"
+    next_char = text[end] if end < b_end else "\n"
     closed = next_char in BOUNDARY or text[end - 1] in GLUE or text[end - 1] in "？?！!"
     if (prev_char in BOUNDARY or prev_char in "”\"，,") and closed:
         return Fragment(start, end, "own")
@@ -424,14 +435,14 @@ def reach(
 
 # A host (or URL) of a public body, which pages cite and no ad links to: `.gov`, `.gov.cn`, `.edu.cn`,
 # `.org`, `.ac.uk`.
-PUBLIC_HOST = re.compile(r"\.(?:gov|edu|org|ac)(?:\.[a-z]{2})?$|\.gov\.|\.edu\.", re.IGNORECASE)
+PUBLIC_HOST: Final = re.compile(r"\.(?:gov|edu|org|ac)(?:\.[a-z]{2})?$|\.gov\.|\.edu\.", re.IGNORECASE)
 
 
 # An ad glued to the front (or end) of a paragraph often runs on past what was matched to its own
 # URL: `晋川癫痫病医院专家提醒：癫痫发作别慌张 http://…/tixing.html近期，城区…` (a headline). A URL at
 # most this many characters after the fragment, with no sentence end between, is the ad's.
-HEADLINE_MAX = 24
-_SENTENCE_STOP = re.compile(r"[。！？!?；;\n]")
+HEADLINE_MAX: Final = 24
+_SENTENCE_STOP: Final = re.compile(r"[。！？!?；;\n]")
 
 
 def run_on_to_url(
@@ -452,9 +463,9 @@ def run_on_to_url(
     return frag
 
 
-_PROSE_END = re.compile(r"[。！？!?]")  # a sentence ends: keyword lists have none (`;` may part items)
+_PROSE_END: Final = re.compile(r"[。！？!?]")  # a sentence ends: keyword lists have none (`;` may part items)
 # Items of an SEO keyword list (`本文关键词：口袋公园,城区,健身`): short runs between delimiters.
-_KEYWORD_ITEMS = re.compile(r"(?:\s*[^\s,，、|/;；。！？!?]{1,16}\s*(?:[,，、|/;；]|\s+|$))*")
+_KEYWORD_ITEMS: Final = re.compile(r"(?:\s*[^\s,，、|/;；。！？!?]{1,16}\s*(?:[,，、|/;；]|\s+|$))*")
 
 
 def keyword_list(text: str, block: Block, lead_start: int, lead_end: int) -> Fragment | None:

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from re import _parser as _sre  # type: ignore[attr-defined]
+from typing import Final
 
 from .._match import KeyFinder, LiteralScanner, first_chars, literals
 from ..base import FilterConfig, Finding
@@ -31,51 +32,53 @@ from .boilerplate import cutting, rule_hits, trigger_of
 
 __all__ = ["DamageDetector", "matches_near"]
 
-ARTICLE_BLOCK_MIN_CHARS = 30
+ARTICLE_BLOCK_MIN_CHARS: Final = 30
 """Blocks shorter than this (titles, footers, menus) are not used to judge digit damage."""
-_NOT_ARTICLE = frozenset(("title", "tail", "meta"))
+_NOT_ARTICLE: Final = frozenset(("title", "tail", "meta"))
 """Kinds of blocks that are not the article's text."""
-_LINK_MARKS = ("://", "www.")
+_START: Final = operator.attrgetter("start")
+_LINK_MARKS: Final = ("://", "www.")
 """A block holding one of these holds a link (``_URL_TOKEN``)."""
-_START = operator.attrgetter("start")
-LONG_NUMBER_MAX_DIGITS = 6
+LONG_NUMBER_MAX_DIGITS: Final = 6
 """Runs of 3..this many digits are the article's own numbers (years, amounts); longer runs are
 phone numbers, QQ ids and the like, which ads bring in and which say nothing of the article."""
-GAPS_WITHOUT_NUMBERS = 1.0
+GAPS_WITHOUT_NUMBERS: Final = 1.0
 """Weighted gaps that flag a page whose article text keeps no run of 3+ digits (dev set: 5 of
 the 17 stripped pages have exactly one gap, e.g. `大约名身着` where the article had 2000名)."""
-GAPS_WITH_NUMBERS = 4.0
+GAPS_WITH_NUMBERS: Final = 4.0
 """Weighted gaps that flag a page even though some 3+ digit runs survive (numbers in titles of
 other articles, in quotes of codes): several independent signs."""
-MIN_KINDS_WITH_NUMBERS = 2
+MIN_KINDS_WITH_NUMBERS: Final = 2
 """... and those gaps must be of at least this many different kinds."""
-SURVIVORS_PER_GAP = 0.5
+SURVIVORS_PER_GAP: Final = 0.5
 """... and the surviving 3+ digit runs at most this many per weighted gap."""
-DECIMAL_ALONE_MIN = 2
+DECIMAL_ALONE_MIN: Final = 2
 """Bare decimals (`.83%`) alone need this many: a single `.5%` is a typo on a clean page."""
-MOJIBAKE_MIN = 1
+MOJIBAKE_MIN: Final = 1
 """Hits of a mis-decoding rule that flag a page, when the rule does not say (`min_count`): each
 pattern is specific (`??` after a question word is excluded, a single `?` never matches)."""
-PINYIN_MIN = 2
+PINYIN_MIN: Final = 2
 """Hits of an obfuscation rule that flag a page, when the rule does not say (`min_count`): one
 pinyin gloss `(a)` after a character could be an annotation."""
-TRY_COST_CHARS = 64
+TRY_COST_CHARS: Final = 64
 """A page-wide rule with a ``lead`` (mis-decoding, obfuscation) is only tried near its trigger's places
 (``matches_near``) when they are fewer than one per this many characters of the text: a try (``match``
 from Python) costs about what the regex engine's skip over that many characters does in a search of
 the whole text."""
-MAX_EXAMPLES = 3
-EXAMPLE_CONTEXT = 8
+MAX_EXAMPLES: Final = 3
+EXAMPLE_CONTEXT: Final = 8
 
-_DIGIT_RUN = re.compile(r"\d{3,}")
-_URL_TOKEN = re.compile(r"[^\s\u4e00-\u9fff，。]*(?:https?://|www\.)[^\s\u4e00-\u9fff，。]*")
+_DIGIT_RUN: Final = re.compile(r"\d{3,}")
+_URL_TOKEN: Final = re.compile(r"[^\s\u4e00-\u9fff，。]*(?:https?://|www\.)[^\s\u4e00-\u9fff，。]*")
 # Dates as a site template prints them (`2020-09-26 10:00`): the repost site's own, not the article's.
-_TEMPLATE_DATE = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-_DATE_MARKS = "-/."
+_TEMPLATE_DATE: Final = re.compile(
+    r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+_DATE_MARKS: Final = "-/."
 """Every ``_TEMPLATE_DATE`` holds one of these."""
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
-_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv")
-_PINYIN = re.compile(
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1f]")
+_TONES: Final = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv")
+_PINYIN: Final = re.compile(
     r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
     r"(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er|i|ia|ie|iao|iu|ian|in|iang|ing|iong|u|ua|uo|uai|ui|uan|un"
     r"|uang|ueng|v|ve|van|vn|ue)[1-5]?"

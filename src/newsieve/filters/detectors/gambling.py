@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Final
 
 from .._match import LiteralScanner
 from ..base import FilterConfig, Finding
@@ -32,24 +33,24 @@ from ..rules import Rule, Rules
 from ..types import Document, Span
 from . import _ads
 
-LABEL = "ad.gambling"
+LABEL: Final = "ad.gambling"
 
 # Characters between the previous clause boundary and a brand that belong to the splice: the
 # Common Crawl sample's `，王者威尼斯人现金网网址：` carries a two-character site prefix.
-LEAD_MAX = 2
+LEAD_MAX: Final = 2
 # A brand-list line splits into at least this many pieces on spaces and commas (the Common
 # Crawl sample's lines have 5 to 10).
-LIST_PIECES = 3
+LIST_PIECES: Final = 3
 # Brands (any kind) a brand-list line holds at least, one of them confirmed by an online word.
-LIST_BRANDS = 2
+LIST_BRANDS: Final = 2
 # The median piece of a brand-list line is at most this long (the sample's are 4 to 10 characters;
 # the clauses of a real sentence split on commas run longer, and a sentence has 。).
-LIST_PIECE_CHARS = 12
-_PIECES = re.compile(r"[\s,，、;；|/]+")
-_SENTENCE = re.compile(r"[。！？!?]")
-_CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.9, "inside": 0.85}
+LIST_PIECE_CHARS: Final = 12
+_PIECES: Final = re.compile(r"[\s,，、;；|/]+")
+_SENTENCE: Final = re.compile(r"[。！？!?]")
+_CONFIDENCE: Final = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.9, "inside": 0.85}
 # An ad line is short: its text without the URL at most this long (the lines seen are 8-16).
-AD_LINE_MAX = 30
+AD_LINE_MAX: Final = 30
 
 
 class GamblingDetector:

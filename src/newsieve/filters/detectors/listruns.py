@@ -36,8 +36,8 @@ last character); regexes only run on the lines of candidate runs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import pairwise
+from typing import Final
 
 from ..base import FilterConfig, Finding
 from ..rules import Rules
@@ -46,64 +46,66 @@ from .related import _FIELD, not_a_title
 
 __all__ = ["ListRunDetector"]
 
-PROSE_MIN_CHARS = 20
+PROSE_MIN_CHARS: Final = 20
 """A body paragraph is at least this long and carries a sentence stop (`。！；`) or two commas; the
 article body runs from the first such block to the last. Kept low so that the body takes in short
 sentences too (chinesewebtext_cc_samples doc 4: `5型仪器在各地使用，是同类测试仪器中畅销的产品。`, 24
 characters, starts the text of a product page); no headline-like line has a stop or two commas."""
-ITEM_MIN_CHARS = 4
+ITEM_MIN_CHARS: Final = 4
 """Shorter lines are names, menu words or numbers, not titles."""
-ITEM_MAX_CHARS = 60
+ITEM_MAX_CHARS: Final = 60
 """Longest headline-like line (as ``related.ITEM_MAX_CHARS``)."""
-MIN_RUN = 3
+MIN_RUN: Final = 3
 """Fewest removable items in a run: two short lines are more often a signature and a date."""
-TOP_GUARD = 2
+TOP_GUARD: Final = 2
 """Items of a run before the body left in place, counted back from its end: the article's own
 title and a breadcrumb or subtitle (doc 40: the title `如何将HEIC图片传输到电脑上？` sits among the
 sidebar's questions, then `AirDroid 个人版 iOS端介绍`, then the text)."""
-SIGNAL_SHARE = 0.5
+SIGNAL_SHARE: Final = 0.5
 """A signal counts when at least this share of a run's items (or neighbour pairs) carry it."""
-TEMPLATE_MIN_AVG_CHARS = 10
+TEMPLATE_MIN_AVG_CHARS: Final = 10
 """Shared prefixes and suffixes only count among title-long items: a list of schools or names
 (`北京市第一中学`, `北京市第二中学`) shares them too, and is the report's own."""
-TEMPLATE_MIN_HAN = 2
+TEMPLATE_MIN_HAN: Final = 2
 """Chinese characters a shared prefix or suffix needs (`如何`, `铂金的DOP价格`)."""
-MIN_TEMPLATE_PAIRS = 2
+MIN_TEMPLATE_PAIRS: Final = 2
 """Fewest neighbour pairs sharing a prefix or suffix: one pair is a coincidence or an echo."""
-LINK_SHARE = 0.5
+LINK_SHARE: Final = 0.5
 """An item is a link when at least this share of its text is link text."""
-CONFIDENCE = 0.7
+CONFIDENCE: Final = 0.7
 """One signal: the page goes to review (``FilterConfig.review_confidence``)."""
-CONFIDENCE_STRONG = 0.8
+CONFIDENCE_STRONG: Final = 0.8
 """Two signals or more."""
 
-_STOPS = "。！；;"
+_STOPS: Final = "。！；;"
 """Sentence stops (also `. ` and a final `.` after a letter, counted in ``_line``)."""
-_DATE_CHARS = frozenset("年月日号时分秒")
-_BAD_END = frozenset("，,、：:；;")
-_QUESTION_END = frozenset("？?")
-_TEASER_END = ("...", "…", "。。。")
-_EDGE = " \t\u3000\u00a0|│丨·•-—–"
+_DATE_CHARS: Final = frozenset("年月日号时分秒")
+_BAD_END: Final = frozenset("，,、：:；;")
+_QUESTION_END: Final = frozenset("？?")
+_TEASER_END: Final = ("...", "…", "。。。")
+_EDGE: Final = " \t\u3000\u00a0|│丨·•-—–"
 # A question to the reader is the article's voice, not a link title (`你是否经常失眠？`).
-_RHETORICAL = re.compile(r"[你您我咱]|[吗呢吧嘛]\s*[？?]$")
+_RHETORICAL: Final = re.compile(r"[你您我咱]|[吗呢吧嘛]\s*[？?]$")
 # An item ending in a date or a year: a news list's title then date (`翘楚25，2019`, `四月2年，2020年`,
 # `… 2021-03-05`). A timeline starts with its years instead (`2019年 公司成立`) and does not count.
-_DATE_END = re.compile(
+_DATE_END: Final = re.compile(
     r"(?:(?:19|20)\d{2}\s*年?|\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?"
     r"|\d{1,2}[-/]\d{1,2})\s*[)）\]】]?$"
 )
 
 # A count in brackets ends the item: posts in a category, comments, hits (`铜梁办公室装修 (1篇)`,
 # chinesewebtext_cc_samples doc 13).
-_COUNT_END = re.compile(r"[(（\[]\s*\d+\s*(?:篇|条|个|次|人|张|页)?\s*[)）\]]$")
+_COUNT_END: Final = re.compile(r"[(（\[]\s*\d+\s*(?:篇|条|个|次|人|张|页)?\s*[)）\]]$")
 
 
-@dataclass(slots=True)
 class _Line:
-    index: int
-    text: str
-    item: bool
-    prose: bool
+    # (a plain class, not a dataclass: compiled, a dataclass's __init__ is the one the dataclasses module
+    # writes, run as Python, one call a block: list_runs 96k -> 79k instructions a page on bench_filters)
+    def __init__(self, index: int, text: str, item: bool, prose: bool) -> None:
+        self.index = index
+        self.text = text
+        self.item = item
+        self.prose = prose
 
 
 def _line(doc: Document, index: int) -> _Line:

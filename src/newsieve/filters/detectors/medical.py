@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from newsieve.exceptions import RulesError
 
@@ -34,54 +34,54 @@ from ..rules import Rule, Rules
 from ..types import Block, Document, Span
 from . import _ads
 
-LABEL = "ad.medical"
+LABEL: Final = "ad.medical"
 
 # A line that is nothing but an ad is short: the dev set's ad lines are 10-14 characters plus a
 # URL; a hospital name with a phone stays under 40. Longer blocks need a query or a claim.
-SHORT_BLOCK = 40
+SHORT_BLOCK: Final = 40
 # Characters between the previous boundary and a query that still belong to the ad: a city the
 # lexicon lacks (`洛阳` before `哪家治疗男科正规`), `在`, `请问`. Four covers 乌鲁木齐.
-LEAD_MAX = 4
+LEAD_MAX: Final = 4
 # Confidence by where the fragment sits (the seed page's ad is `front`; dev-set ads are `block`).
 # A query that is a sentence of its own inside a paragraph, with no URL or contact, may be a
 # reporter's question: removed, but under FilterConfig.review_confidence (0.75) so a person looks.
-CONFIDENCE = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.85, "inside": 0.8}
-OWN_BARE = 0.7
+CONFIDENCE: Final = {"block": 0.95, "front": 0.9, "end": 0.9, "own": 0.85, "inside": 0.8}
+OWN_BARE: Final = 0.7
 # A block that is a specialty hospital's name and nothing else (a paragraph of its own between
 # the article's paragraphs); up to NAME_SLACK other characters (brackets, `推荐`).
-NAME_ALONE = 0.8
-NAME_SLACK = 2
+NAME_ALONE: Final = 0.8
+NAME_SLACK: Final = 2
 # A link paragraph: at least this share of its characters inside <a> (the dev set's link ads are 1.0).
-LINK_SHARE = 0.5
+LINK_SHARE: Final = 0.5
 # A name with one of these right before the disease is a public hospital (`上海市皮肤病医院`).
-_PUBLIC_PREFIX = "市省县区州"
+_PUBLIC_PREFIX: Final = "市省县区州"
 # Characters no hospital brand holds: a name with one before the disease is a department of some
 # hospital (`该院白癜风专科门诊`) or a phrase (`他们开设白癜风门诊`), not a brand like 中科, 协和, 康达.
-_NOT_BRAND = frozenset("院医部所的了在是开设有与及等为该本我其他们")
-_HOSPITAL_SUFFIX = r"(?:医院|门诊部|门诊|诊所|研究院|研究所|治疗中心|诊疗中心|医疗中心)"
-_HOSPITAL_END = re.compile(_HOSPITAL_SUFFIX + "$")
-_HOST_120 = re.compile(r"(?:^|[.\-])[a-z][a-z\-]*120\.(?:com|cn|net|org)")
+_NOT_BRAND: Final = frozenset("院医部所的了在是开设有与及等为该本我其他们")
+_HOSPITAL_SUFFIX: Final = r"(?:医院|门诊部|门诊|诊所|研究院|研究所|治疗中心|诊疗中心|医疗中心)"
+_HOSPITAL_END: Final = re.compile(_HOSPITAL_SUFFIX + "$")
+_HOST_120: Final = re.compile(r"(?:^|[.\-])[a-z][a-z\-]*120\.(?:com|cn|net|org)")
 
 # A specialty hospital's brand between city and disease: `中科`, `华夏`, `现代` (the dev set's are 2).
-BRAND_MAX = 4
+BRAND_MAX: Final = 4
 # The window around a disease word where the disease rules run: `北京哪家医院治疗` before it (8)
 # and `医院哪家比较好` or `专科医院专家提醒` after it (10), with room for inserted characters.
-WINDOW_BEFORE = 12
-WINDOW_AFTER = 20
+WINDOW_BEFORE: Final = 12
+WINDOW_AFTER: Final = 20
 # City names run 2 to 4 characters (`晋中`, `石家庄`, `乌鲁木齐`).
-CITY_LENGTHS = (2, 3, 4)
+CITY_LENGTHS: Final = (2, 3, 4)
 
 # URLs whose verdict is remembered per detector (a dict, cleared when full; thread-safe enough:
 # a lost entry is recomputed).
-URL_MEMO_SIZE = 20_000
-_UNSEEN = object()
+URL_MEMO_SIZE: Final = 20_000
+_UNSEEN: Final = object()
 
-_PRIMARY = ("ad.medical.query", "ad.medical.claim")
-_ATTACHABLE = ("ad.medical.contact", "ad.medical.hospital_name")
-_CONTACT_KIND = re.compile(r"(qq)|微信|威信|薇信|v信|vx|wx|weixin")
-_CONTACT_LEAD = re.compile(r"^[^\da-z]*(?:qq|微信|威信|薇信|v信|vx|wx|weixin)?[^\da-z]*")
+_PRIMARY: Final = ("ad.medical.query", "ad.medical.claim")
+_ATTACHABLE: Final = ("ad.medical.contact", "ad.medical.hospital_name")
+_CONTACT_KIND: Final = re.compile(r"(qq)|微信|威信|薇信|v信|vx|wx|weixin")
+_CONTACT_LEAD: Final = re.compile(r"^[^\da-z]*(?:qq|微信|威信|薇信|v信|vx|wx|weixin)?[^\da-z]*")
 # A phone in Chinese numerals (`咨询电话：一三九零零零零零零零`, a dodge): its digits, for the evidence.
-_CN_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+_CN_DIGITS: Final = str.maketrans("零〇一二三四五六七八九", "00123456789")
 
 
 def _nonempty(words: Iterable[str]) -> list[str]:
@@ -293,6 +293,7 @@ class MedicalAdDetector:
         blocks: dict[int, list[tuple[int, int]]] = {}
         mentions = core = 0
         by_key = self._by_key
+        page_blocks = doc.blocks
         for k_start, key in _ads.PAGE_WORDS.hits(doc, view, self.page_words):
             word = by_key[key]
             n_end = k_start + len(key) - 1
@@ -302,11 +303,11 @@ class MedicalAdDetector:
             if bi is None:
                 continue
             blocks.setdefault(bi, []).append((n_start, n_end + 1))
-            if doc.blocks[bi].kind == "title":
+            if page_blocks[bi].kind == "title":
                 continue  # an ad taken for the title is removed, but the title is not the page
             mentions += 1
             core += self.diseases.canonical(word) in self.core
-        mention_blocks = sum(1 for bi in blocks if doc.blocks[bi].kind != "title")
+        mention_blocks = sum(1 for bi in blocks if page_blocks[bi].kind != "title")
         block_urls = _ads.block_urls(doc, view)
         plain = self._plain_urls
         for bi, block in enumerate(doc.blocks):
@@ -380,14 +381,17 @@ class MedicalAdDetector:
         is there, in entry order."""
         if gate is not None and gate.search(text, start, end) is None:
             return
-        cores: dict[re.Pattern[str], bool] = {}  # (the entries share one core: searched once)
+        # (the entries share one core: searched once; keyed by identity, as a compiled pattern hashes
+        # its code anew at every lookup: _search 79k -> 52k instructions a page on bench_filters)
+        cores: dict[int, bool] = {}
         for rule, pattern, trigger, core in entries:
             if trigger is not None and trigger.search(text, start, end) is None:
                 continue
             if core is not None:
-                if core not in cores:
-                    cores[core] = core.search(text, start, end) is not None
-                if not cores[core]:
+                hit = cores.get(id(core))
+                if hit is None:
+                    hit = cores[id(core)] = core.search(text, start, end) is not None
+                if not hit:
                     continue
             found.extend((rule, m) for m in pattern.finditer(text, start, end))
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping
+from typing import Final
 
 from .._match import TRIGGERS
 from ..base import FilterConfig, Finding
@@ -42,42 +43,44 @@ from ..rules import Rule, Rules
 from ..types import Block, Document, Span
 from . import _ads
 
-LABEL = "ad.other"
+LABEL: Final = "ad.other"
 
-PHONE = (r"(?:400[-\s]?\d{3}[-\s]?\d{4}|800[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}"
+PHONE: Final = (r"(?:400[-\s]?\d{3}[-\s]?\d{4}|800[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}"
          r"|1[3-9]\d[-\s]?\d{4}[-\s]?\d{4})")
 # Characters before a spliced domain that are searched for a word introducing it (`登录`, `网址：`,
 # `中国政府网www.gov.cn`).
-INTRO_WINDOW = 8
-_SENTENCE_END = re.compile(r"[。！？!?；;]")
+INTRO_WINDOW: Final = 8
+_SENTENCE_END: Final = re.compile(r"[。！？!?；;]")
 # After a contact number, more than a few Chinese characters before the sentence ends: a sentence
 # of the article glued to the ad (group 1 starts it), not the ad's `欢迎来电洽谈`.
-GLUED_PROSE_MIN = 12
+GLUED_PROSE_MIN: Final = 12
 # A shop ad glued to a paragraph, up to its URL: at most this many characters (the ones seen: 12-20).
-SHOP_AD_MAX = 30
-_GLUED_PROSE = re.compile(rf"[\s,，:：、]*((?:[\u4e00-\u9fff][^\n]*?){{{GLUED_PROSE_MIN}}})")
+SHOP_AD_MAX: Final = 30
+_GLUED_PROSE: Final = re.compile(rf"[\s,，:：、]*((?:[\u4e00-\u9fff][^\n]*?){{{GLUED_PROSE_MIN}}})")
 # The keyword of a content farm's lead line: `导读:<keyword>-<a word of the title>`.
-_LEAD_KEYWORD = re.compile(r"^\s*(?:导读|摘要|文章摘要|内容摘要|提要)\s*[:：]\s*(.+?)\s*-\s*[^-\s]{1,8}\s*$")
-ECHO_MIN_CHARS = 6
+_LEAD_KEYWORD: Final = re.compile(
+    r"^\s*(?:导读|摘要|文章摘要|内容摘要|提要)\s*[:：]\s*(.+?)\s*-\s*[^-\s]{1,8}\s*$"
+)
+ECHO_MIN_CHARS: Final = 6
 """Shortest lead keyword whose echoes are removed (chinesewebtext_cc_samples doc 14: `最吓人的丧尸`
 and longer); a shorter one is too likely an ordinary word of the text."""
-ECHO_CONFIDENCE = 0.75
-CONTACT_LINE_MAX_CHARS = 60
+ECHO_CONFIDENCE: Final = 0.75
+CONTACT_LINE_MAX_CHARS: Final = 60
 """Longest line that is only a contact (`咨询热线：400-123-4567 QQ：12345678`)."""
-PAGE_SELLING_MIN = 2
+PAGE_SELLING_MIN: Final = 2
 """Distinct selling words (``ad.other.selling``) a page holds at least for a bare contact line to
 be its ad (a product page: `厂家`, `价格`, `批发`); a notice with `咨询电话：…` holds none."""
-PAGE_SELLING = "ad_other.page_selling"
+PAGE_SELLING: Final = "ad_other.page_selling"
 """``doc.cache`` key: how many distinct selling words the page holds."""
 # The words around a contact on a line that is only a contact.
-_CONTACT_KEYS = re.compile(
+_CONTACT_KEYS: Final = re.compile(
     r"咨询|热线|电话|手机|联系人?|方式|客服|销售|服务|全国|免费|24小时|号码|[:：/|,，、\s]"
 )
 # What makes a bare contact line a business's: a hotline, a 400/800 number, QQ or WeChat (a
 # person's `电话：022-23508981` under a conference notice is not, whatever the page says).
-_COMMERCIAL_CONTACT = re.compile(r"热线|(?<!\d)[48]00[-\s]?\d{3}|微信|qq")
-_BRACKETS = {"「": "」", "[": "]", "【": "】", "〖": "〗", "『": "』"}
-TOKEN_MIN_SWITCH_SHARE = 0.6
+_COMMERCIAL_CONTACT: Final = re.compile(r"热线|(?<!\d)[48]00[-\s]?\d{3}|微信|qq")
+_BRACKETS: Final = {"「": "」", "[": "]", "【": "】", "〖": "〗", "『": "』"}
+TOKEN_MIN_SWITCH_SHARE: Final = 0.6
 """A spliced token changes between upper case, lower case and digits at this share of its
 character pairs at least (`ls6utgDbOeKZnI6L`, chinesewebtext_cc_samples doc 10: 11 of 15); a
 product or model name is camel case, made of pronounceable runs (`iPhone13ProMax`: 7 of 13)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from typing import Final
 
 from ..base import FilterConfig, Finding
 from ..rules import Rules
@@ -26,35 +26,35 @@ from .boilerplate import KeyFinder, before_ok, cutting, is_leftover, prefilter, 
 
 __all__ = ["RelatedDetector"]
 
-ITEM_MAX_CHARS = 60
+ITEM_MAX_CHARS: Final = 60
 """Longest related item that is a plain title (the spamrepost-dev items run to 50 characters,
 `天宫一号与神舟九号载人交会对接任务第二场新闻发布会_中国载人航天官方网站`)."""
-TEASER_MAX_CHARS = 200
+TEASER_MAX_CHARS: Final = 200
 """Longest item that is a teaser cut off with `…`/`...` (chinesewebtext_cc_samples doc 27 and 15:
 lists of titles each followed by a 100-character excerpt ending in `...`)."""
-MAX_ITEMS = 40
+MAX_ITEMS: Final = 40
 """Most items taken after one heading (doc 27 of chinesewebtext_cc_samples lists 21 lines)."""
-SHORT_HEADING_BLOCK = 30
+SHORT_HEADING_BLOCK: Final = 30
 """A heading with something glued before it (`王者威尼斯人现金网网址：相关新闻`, cc doc 0; `那里可以学习做
 蛋糕:相关图片`, cc doc 38) still counts when it ends a block this short, and takes the block along."""
-LINK_ITEMS_RATIO = 0.5
+LINK_ITEMS_RATIO: Final = 0.5
 """A block whose text is at least this share of link text is a link item."""
-PREVNEXT_TAIL_FROM = 0.25
+PREVNEXT_TAIL_FROM: Final = 0.25
 """A title list after the previous/next footer is only taken when that footer is past the first
 quarter of the page (chinesewebtext_cc_samples doc 15: a short match report, then `上一篇：` at
 block 4 of 14 and nine teasers of other reports)."""
 
-MIN_TRAILING_ITEMS = 3
+MIN_TRAILING_ITEMS: Final = 3
 """An unheaded run of titles ending the page is a related list from this many items on
 (chinesewebtext_cc_samples docs 0, 21, 26, 27: 3 to 21 titles after the article's last paragraph);
 two short lines at the end are more often a signature and a date."""
-TRAILING_MIN_AVG_CHARS = 10
+TRAILING_MIN_AVG_CHARS: Final = 10
 """... and its items average at least this many characters (titles, not names or dates)."""
-LAST_PARAGRAPH_MIN_CHARS = 30
+LAST_PARAGRAPH_MIN_CHARS: Final = 30
 """... and the block before the run is a paragraph at least this long (the article's end), or a
 footer; after a footer (`标签：…`, cc doc 49) two titles are enough."""
-MIN_ITEMS_AFTER_FOOTER = 2
-FIELD_LINES_MAX_SHARE = 0.5
+MIN_ITEMS_AFTER_FOOTER: Final = 2
+FIELD_LINES_MAX_SHARE: Final = 0.5
 """A run where more than this share of the lines read `key：value` is a table (specifications,
 contacts), not a list of titles (`百姓车联：严格车辆准入…` is one title with a colon among many)."""
 # Lines that end real articles and look like short titles: contact lines, spec tables
@@ -62,7 +62,7 @@ contacts), not a list of titles (`百姓车联：严格车辆准入…` is one t
 # organisations (`…证券营业部`, chinesewebtext_cc_samples doc 9). One of them stops the run.
 # (``not_a_title``: shapes at the start of the line, words at its end, two anywhere; one alternation of
 # them all, searched, tried its every branch at every character: ~9% of related)
-_NOT_A_TITLE_START = re.compile(
+_NOT_A_TITLE_START: Final = re.compile(
     r"(?:联系人|联系电话|电话|手机|地址|邮编|传真|邮箱|附件|时间|地点|主办|承办|协办|网址|报名)\s*[:：]"
     r"|(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
     r"|\d{4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?$"
@@ -78,11 +78,15 @@ _NOT_A_TITLE_START = re.compile(
     r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?\s+\d{4}\s*[|–—-]"
     r"|\[[^\]]{1,40}\]$|(?:Contributing|Contributors?|Additional reporting)\s*(?:by)?\s*:"
 )
-_NOT_A_TITLE_END = ("：", ":", "公司", "营业部", "集团", "银行", "分行", "支行", "医院", "学校", "大学",
-                    "学院", "委员会", "政府", "办公室", "中心", "协会", "研究所", "研究院", "局", "厅")
+_NOT_A_TITLE_END: Final = (
+    "：", ":", "公司", "营业部", "集团", "银行", "分行", "支行", "医院", "学校", "大学",
+    "学院", "委员会", "政府", "办公室", "中心", "协会", "研究所", "研究院", "局", "厅",
+)
 # a GB/T 7714 document type (`周仕仁. 电子商务下的物流配送模式研究[J]. 物流科技, 2011(11): 56-58.`: `[J]`,
 # `[M]`, `[D]`, `[EB/OL]`), an embedded tweet's signature (`— 9to5Mac.com (@9to5mac) November 4, 2019`)
-_NOT_A_TITLE_ANYWHERE = re.compile(r"\[(?:[JMDCNPRSAZG]|EB|DB|CP)(?:/(?:OL|MT|DK|CD))?\]|\(@\w{1,15}\)")
+_NOT_A_TITLE_ANYWHERE: Final = re.compile(
+    r"\[(?:[JMDCNPRSAZG]|EB|DB|CP)(?:/(?:OL|MT|DK|CD))?\]|\(@\w{1,15}\)"
+)
 
 
 def not_a_title(text: str) -> bool:
@@ -93,13 +97,13 @@ def not_a_title(text: str) -> bool:
             or _NOT_A_TITLE_ANYWHERE.search(text) is not None)
 
 
-_FIELD = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
+_FIELD: Final = re.compile(r"^[^：:。！？]{1,24}[:：].{0,24}$")
 # A specification or contact line (`内胆材质：铝合金内胆`, `最大功率：51Kw／6000rpm`): short key, short
 # value. A title with a colon has a longer second half (`百姓车联：严格车辆准入机制确保成员权益实`).
-_SPEC = re.compile(r"^[^：:。！？\s]{1,8}\s*[:：]\s*.{1,14}$")
-_AFTER_HEADING_OK = frozenset(" \t\u3000\u00a0?？:：|│丨｜>»】)）]-–—·•")
-_SPLIT = re.compile(r"\s+|\?+|？{2,}|[|│丨｜]")
-_TEASER_END = ("...", "…", "。。。")
+_SPEC: Final = re.compile(r"^[^：:。！？\s]{1,8}\s*[:：]\s*.{1,14}$")
+_AFTER_HEADING_OK: Final = frozenset(" \t\u3000\u00a0?？:：|│丨｜>»】)）]-–—·•")
+_SPLIT: Final = re.compile(r"\s+|\?+|？{2,}|[|│丨｜]")
+_TEASER_END: Final = ("...", "…", "。。。")
 
 
 def is_item(text: str, block: Block | None = None) -> bool:
@@ -126,7 +130,6 @@ def _only_where_triggered(keys: KeyFinder, doc: Document) -> Sequence[int]:
     return range(len(doc.blocks))
 
 
-@dataclass(frozen=True, slots=True)
 class _Gate:
     """The blocks of one page where a footer key (``stop``) or a heading can hit at all, from the
     shared trigger pass (``_only_where_triggered``). A block left out, or a part of it (a stripped
@@ -134,9 +137,13 @@ class _Gate:
     without running (``_trailing_list`` asked every block from the end, each a regex search and,
     for its stripped text, a trigger scan of its own: related 99 -> 72 us a page on bench_filters)."""
 
-    stop: Container[int]
-    doc: Document
-    heading: Container[int]
+    # (a plain class, not a frozen dataclass: compiled, a dataclass's __init__ is the one the dataclasses
+    # module writes, run as Python, and a frozen one sets each field through object.__setattr__: ~6k
+    # instructions a page)
+    def __init__(self, stop: Container[int], doc: Document, heading: Container[int]) -> None:
+        self.stop = stop
+        self.doc = doc
+        self.heading = heading
 
 
 class RelatedDetector:

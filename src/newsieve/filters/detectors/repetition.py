@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, Final
 
 from .._text import count_cjk
 from ..base import FilterConfig, Finding
@@ -37,23 +37,23 @@ from . import _ads
 
 __all__ = ["SIGNAL_KEY", "STATS_KEY", "RepetitionDetector", "article_lines", "page_stats"]
 
-SIGNAL_KEY = "page.repetition"
+SIGNAL_KEY: Final = "page.repetition"
 """Key of this detector's dict in ``doc.cache["page_signals"]``."""
-STATS_KEY = "page_stats"
+STATS_KEY: Final = "page_stats"
 """``doc.cache`` key of the statistics (computed on first use, by whichever detector asks first)."""
-LINES_KEY = "article_lines"
+LINES_KEY: Final = "article_lines"
 """``doc.cache`` key of ``article_lines``."""
 
-LONG_SENTENCE = 20
+LONG_SENTENCE: Final = 20
 """Characters of a sentence counted for repetition: shorter ones (`点击查看`, `详细介绍`) repeat in any
 page's furniture."""
 
-_SENTENCE_ENDS = "。！？!?；;"
+_SENTENCE_ENDS: Final = "。！？!?；;"
 """What ends a sentence, besides a line break."""
-_CLAUSE_END = re.compile(r"[。！？!?；;]")
+_CLAUSE_END: Final = re.compile(r"[。！？!?；;]")
 # closing quotes and spaces that a sentence split leaves at the start of the next sentence (`”记者询问…`)
-_LEAD = "”’\"'」』）) \t\u3000"
-_NOT_ARTICLE = frozenset(("title", "tail"))
+_LEAD: Final = "”’\"'」』）) \t\u3000"
+_NOT_ARTICLE: Final = frozenset(("title", "tail"))
 
 
 def _chinese(text: str) -> bool:
