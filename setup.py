@@ -28,6 +28,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 MYPYC_MODULES = [
+    "src/newsieve/filters/types.py",
     "src/newsieve/filters/_text.py",
     "src/newsieve/filters/_tree.py",
     "src/newsieve/filters/decode.py",
@@ -47,9 +48,11 @@ MYPYC_MODULES = [
     "src/newsieve/filters/detectors/related.py",
     "src/newsieve/filters/detectors/repetition.py",
 ]
-# Not types.py: a compiled dataclass is a native class without __dict__ or __slots__, and orjson, which
-# writes a Verdict by reading a dataclass's fields straight from them, crashes on it (the storage tests
-# segfault). Compiled, it saved 2% more instructions (8.91 -> 8.70 million a page).
+# types.py: Block and Document are native classes (C struct reads in the detectors); Verdict, Span, Flag
+# and Meta are marked ``mypyc_attr(native_class=False)``: orjson writes a Verdict by reading a
+# dataclass's fields from its __slots__, which a native class lacks (the storage tests segfaulted).
+# Compiled, with Block's and Document's __init__ written out so mypyc calls them natively (a dataclass's
+# generated one runs as Python), it saves 5% of the instructions (8.19 -> 7.76 million a page).
 MANIFEST = "_mypyc.json"  # (newsieve.filters._compiled.MANIFEST)
 
 

@@ -110,3 +110,33 @@ def test_the_doctests_of_a_compiled_module_pass_on_its_source(name: str) -> None
     finally:
         del sys.modules[alias]
     assert result.attempted and not result.failed
+
+
+def test_compiled_types_keep_the_verdict_a_python_dataclass_orjson_writes() -> None:
+    """types.py compiled: Block and Document are native classes (fields read as C struct fields, no
+    ``__slots__``), Verdict, Span, Flag and Meta stay Python dataclasses with ``__slots__``, which orjson
+    writes by itself (a native one crashed it). In every state orjson writes ``to_dict()``."""
+    orjson = pytest.importorskip("orjson")
+    from newsieve.filters import types
+
+    verdict = types.Verdict(
+        title="t",
+        text="正文",
+        paragraphs=["正文"],
+        meta=types.Meta(author="a", source="s"),
+        removed=[types.Span("ad.other", "ad.other.x", 0, 2, "广告", 0.5, {"k": [1]}, "d@1")],
+        flags=[types.Flag("damage.mojibake", "damage.mojibake.x", examples=["锟斤拷"])],
+        spam_score=0.25,
+        action="review",
+    )
+    assert orjson.loads(orjson.dumps(verdict)) == json.loads(json.dumps(verdict.to_dict()))
+    for cls in (types.Verdict, types.Span, types.Flag, types.Meta):
+        assert "__slots__" in vars(cls), cls
+    block = types.Block("正文", 0, 2)
+    assert (block.kind, block.link_chars, block.links) == ("p", 0, [])
+    doc = types.Document("正文", [block])
+    assert (doc.title, doc.content_type, doc.meta, doc.cache) == ("", "text/html", {}, {})
+    assert block.links is not types.Block("x", 0, 1).links and doc.meta is not types.Document("", []).meta
+    if "newsieve.filters.types" in _compiled.compiled_modules():
+        for cls in (types.Block, types.Document):
+            assert "__slots__" not in vars(cls) and type(vars(cls)["text"]).__name__ == "getset_descriptor"
