@@ -352,3 +352,20 @@ def test_c_squash_matches_the_python_one(native: None) -> None:
     paragraphs = body.css("p")
     expected = [squash(p.text(deep=True)) for p in paragraphs]
     assert [u.text for u in tree.units] == [t for t in expected if t]
+
+
+_SCORED_ALPHABET = (
+    *_SQUASH_ALPHABET, *tree_mod.PUNCTUATION, "é", "ß", "字字字字字", "\u3000\ue000", "甲\ue000乙",
+    "\U00020000", "\u2014", "…", "ab cd", "\x85",
+)
+
+
+def test_c_walk_counts_punctuation_as_python_does(native: None) -> None:
+    # The C squash decodes, squashes and counts punctuation in one pass (an ideographic space
+    # read late turns each U+E000 before it into U+3000 then): the units, and the scores that
+    # count their punctuation, must be those of the Python walk, the same doubles.
+    rng = random.Random(11)
+    for _ in range(30):
+        texts = ["".join(rng.choice(_SCORED_ALPHABET) for _ in range(rng.randint(0, 120))) for _ in range(40)]
+        html = "<body>" + "".join(f"<div><p>{t}</p>{t[:9]}</div>" for t in texts) + "</body>"
+        _assert_same_read(html, None)
