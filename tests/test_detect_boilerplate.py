@@ -371,3 +371,38 @@ def test_candidate_rules_are_what_triggered_names(detector: BoilerplateDetector)
         else:
             assert all(scanner.rules[k].chrome_line for k in named)
     assert set(got) == {1, 2, 3, 4}  # the last paragraph holds the menu's trigger words only
+
+
+def test_patterns_rewritten_to_start_with_literals_match_as_before() -> None:
+    """breadcrumb, disclaimer and nav_word were rewritten so that every alternative starts with a
+    literal (re then scans for their first characters, data/boilerplate.toml): the same hits as the
+    forms they replace, on random strings of their words and characters."""
+    import random
+    import re
+
+    places = "当前位置|您的位置|你的位置|您现在的位置|你现在的位置"
+    first_forms = {
+        "boilerplate.other.breadcrumb":
+            rf"(?:{places}|所在位置|当前页面|现在的位置)\s*(?:是|为)?\s*[:：]|(?:{places})\s*(?=首页|主页|网站首页|home|Home)",
+        "boilerplate.repost.disclaimer":
+            r"(?:免责声明\s*[:：]?|不代表本(?:站|网|平台)[^。，,]{0,8}(?:观点|立场)|(?:观点|内容)仅代表作者(?:本人|个人)?"
+            r"(?:观点|立场)?[，,]?\s*(?:不代表|与本(?:站|网|平台)无关)|本(?:站|网)(?:部分)?(?:文章|内容|信息|资讯)(?:均)?"
+            r"(?:来源于|来自|转载自|转自)(?:网络|互联网)|如(?:有|涉及)侵权[，,]?\s*请(?:及时)?(?:联系|告知|与)(?:我们|本站|本网|站长|作者)?)",
+        "boilerplate.other.nav_word":
+            r"(?:列表|返回列表|返回首页|网站首页|首页|返回|更多|更多>>|(?:点击)?查看更多|(?:点击)?查看全文|网站地图|联系我们|关于我们"
+            r"|上一页|下一页|尾页|首页\s*上一页|全部分类|分类|展开全文|阅读全文|展开全部|全部展开|展开|收起)",
+    }
+    rules = load_rules().rules
+    rng = random.Random(11)
+    for rule_id, first in first_forms.items():
+        old, new = re.compile(first), rules[rule_id].pattern
+        assert old.pattern != new.pattern
+        words = sorted(set(re.findall(r"[\u4e00-\u9fff]+|[A-Za-z]+", first)))
+        alphabet = words + sorted({c for w in words for c in w}) + list(" \n：:，,。1>/")
+        hits = 0
+        for _ in range(30000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+            want = [m.span() for m in old.finditer(text)]
+            assert [m.span() for m in new.finditer(text)] == want, (rule_id, text)
+            hits += bool(want)
+        assert hits > 500, rule_id

@@ -407,6 +407,35 @@ def test_search_each_patterns_answer_as_their_rule_pattern() -> None:
         assert hits > 100, rule.id
 
 
+def test_searches_from_the_first_lead_answer_as_the_rule_pattern() -> None:
+    """``_count`` starts each search at the first character every match starts with (``_lead``, for
+    speed): the answer of searching from ``pos`` (and of the rule's pattern over the whole text), on
+    random strings of collision's alphabet; and ``_lead`` finds no such character where there is none."""
+    import random
+    import re
+
+    from newsieve.filters.detectors.promotion import PromotionDetector, _lead
+
+    det = next(d for d in Sieve().detectors if isinstance(d, PromotionDetector))
+    assert [lead for lead, _ in det.searches["collision"]] == ["。", "！", "？"]
+    for source in ("a|b", "a?b", "a*c", "a+", "(?i)ab", "a{2}", "(?:a|b)c", "[ab]c", r"\d"):
+        assert _lead(re.compile(source)) == "", source
+    assert [_lead(re.compile(s)) for s in ("ab", "[a]b", "(?:a)b", "a(?<=ba)")] == ["a"] * 4
+    pattern = det.rules["collision"][1]
+    alphabet = "。！？，、；中a \n,."
+    rng = random.Random(4)
+    hits = 0
+    for _ in range(30000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        pos = rng.randint(0, len(text))
+        # (from ``pos``, as the search_each patterns were searched before: their look-behinds look before it)
+        want = int(any(p.search(text, pos) is not None for _, p in det.searches["collision"]))
+        assert det._count("collision", text, pos) == want, (text, pos)
+        assert det._count("collision", text) == int(pattern.search(text) is not None), text
+        hits += want
+    assert 1000 < hits < 29000
+
+
 def test_holding_finds_the_blocks_holding_a_character() -> None:
     from _ads_docs import doc_of
 
