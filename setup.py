@@ -67,9 +67,13 @@ def _mypyc_extensions() -> list[Extension]:
         from mypyc.build import mypycify
     except ImportError:  # (a build without the build requirements: the sources run)
         return []
-    extensions: list[Extension] = mypycify(
-        MYPYC_MODULES, opt_level="3", multi_file=True, group_name="newsieve_filters"
-    )
+    try:
+        extensions: list[Extension] = mypycify(
+            MYPYC_MODULES, opt_level="3", multi_file=True, group_name="newsieve_filters"
+        )
+    except (Exception, SystemExit) as exc:  # (mypyc's type errors exit; its internal errors raise)
+        print(f"warning: mypyc could not compile newsieve.filters ({exc!r}): its sources run")
+        return []
     for ext in extensions:
         ext.optional = True
     return extensions
