@@ -2,8 +2,9 @@
 
 setup.py compiles the modules of the hot path (the detectors, extraction, matching, the pipeline and
 the score) with mypyc, the compiler of typed Python that mypy ships (black and charset-normalizer are
-built the same way): the same code, with the same results, run as C (11% fewer instructions a page in
-``bench/bench_filters.py``, measured with callgrind: 9.99 -> 8.91 million). Each compiled module
+built the same way): the same code, with the same results, run as C (compiling the first 15 modules,
+as they were, took 11% of the instructions a page of ``bench/bench_filters.py`` off, measured with
+callgrind: 9.99 -> 8.91 million; setup.py notes what the later ones gave). Each compiled module
 sits beside its source as an extension module, which Python imports in place of the source, and the
 build writes ``_mypyc.json`` beside them: the sha256 of every source it compiled.
 
